@@ -1,0 +1,17 @@
+/* OCI hooks: each gets the container state on stdin; a timeout kills it.
+ * A hook that exits without reading its stdin is fine (brig never dies of
+ * SIGPIPE). */
+#ifndef BRIG_HOOKS_H
+#define BRIG_HOOKS_H
+
+#include <stddef.h>
+
+#include "error.h"
+#include "ocispec.h"
+
+/* Run HOOKS[0..n) in order with STATE_JSON on stdin; stop at the first
+   failure.  WHICH ("createRuntime", ...) names them in errors. */
+int brig_hooks_run (struct oci_hook **hooks, size_t n, const char *which, const char *state_json,
+                    struct brig_error **err);
+
+#endif

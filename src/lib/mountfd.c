@@ -1,0 +1,166 @@
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/mount.h>
+#include <sys/mount.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+
+#include "inroot.h"
+#include "mountfd.h"
+#include "utils.h"
+
+#ifndef MS_NOSYMFOLLOW
+# define MS_NOSYMFOLLOW 256
+#endif
+#ifndef MOUNT_ATTR_NOSYMFOLLOW
+# define MOUNT_ATTR_NOSYMFOLLOW 0x00200000
+#endif
+
+static int new_api = 0; /* 0 unknown, 1 yes, -1 no */
+
+static bool
+have_new_api (void)
+{
+  if (new_api == 0)
+    {
+      const char *f = getenv ("BRIG_FORCE_NO_MOUNT_API");
+      new_api = (f && *f == '1') ? -1 : 1;
+    }
+  return new_api > 0;
+}
+
+uint64_t
+brig_ms_to_attr (unsigned long ms)
+{
+  uint64_t a = 0;
+  if (ms & MS_RDONLY)
+    a |= MOUNT_ATTR_RDONLY;
+  if (ms & MS_NOSUID)
+    a |= MOUNT_ATTR_NOSUID;
+  if (ms & MS_NODEV)
+    a |= MOUNT_ATTR_NODEV;
+  if (ms & MS_NOEXEC)
+    a |= MOUNT_ATTR_NOEXEC;
+  if (ms & MS_NODIRATIME)
+    a |= MOUNT_ATTR_NODIRATIME;
+  if (ms & MS_NOSYMFOLLOW)
+    a |= MOUNT_ATTR_NOSYMFOLLOW;
+  if (ms & MS_NOATIME)
+    a |= MOUNT_ATTR_NOATIME;
+  else if (ms & MS_STRICTATIME)
+    a |= MOUNT_ATTR_STRICTATIME;
+  return a;
+}
+
+static unsigned long
+attr_to_ms (uint64_t a)
+{
+  unsigned long ms = 0;
+  if (a & MOUNT_ATTR_RDONLY)
+    ms |= MS_RDONLY;
+  if (a & MOUNT_ATTR_NOSUID)
+    ms |= MS_NOSUID;
+  if (a & MOUNT_ATTR_NODEV)
+    ms |= MS_NODEV;
+  if (a & MOUNT_ATTR_NOEXEC)
+    ms |= MS_NOEXEC;
+  if (a & MOUNT_ATTR_NODIRATIME)
+    ms |= MS_NODIRATIME;
+  if ((a & MOUNT_ATTR__ATIME) == MOUNT_ATTR_NOATIME)
+    ms |= MS_NOATIME;
+  if ((a & MOUNT_ATTR__ATIME) == MOUNT_ATTR_STRICTATIME)
+    ms |= MS_STRICTATIME;
+  return ms;
+}
+
+unsigned long
+brig_mount_locked_flags (int fd)
+{
+  struct statvfs sv;
+  unsigned long ms = 0;
+  if (fstatvfs (fd, &sv) < 0)
+    return 0;
+  if (sv.f_flag & ST_RDONLY)
+    ms |= MS_RDONLY;
+  if (sv.f_flag & ST_NOSUID)
+    ms |= MS_NOSUID;
+  if (sv.f_flag & ST_NODEV)
+    ms |= MS_NODEV;
+  if (sv.f_flag & ST_NOEXEC)
+    ms |= MS_NOEXEC;
+  if (sv.f_flag & ST_NOATIME)
+    ms |= MS_NOATIME;
+  if (sv.f_flag & ST_NODIRATIME)
+    ms |= MS_NODIRATIME;
+  if (sv.f_flag & ST_RELATIME)
+    ms |= MS_RELATIME;
+  return ms;
+}
+
+int
+brig_setattr_fd (int fd, uint64_t attr_set, uint64_t attr_clr, bool recursive, const char *what,
+                 struct brig_error **err)
+{
+  struct mount_attr attr = { 0 };
+  char buf[32];
+
+  if (attr_set == 0 && attr_clr == 0)
+    return 0;
+  attr.attr_set = attr_set;
+  attr.attr_clr = attr_clr;
+  if (have_new_api ()
+      && syscall (SYS_mount_setattr, fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr,
+                  sizeof (attr)) == 0)
+    return 0;
+  if (have_new_api () && errno != ENOSYS)
+    return brig_error_set (err, errno, "mount_setattr `%s`", what);
+  if (recursive)
+    return brig_error_set (err, ENOSYS, "recursive mount attributes on `%s` need mount_setattr (Linux 5.12)",
+                           what);
+  {
+    unsigned long flags = MS_REMOUNT | MS_BIND | attr_to_ms (attr_set)
+                          | (brig_mount_locked_flags (fd) & ~attr_to_ms (attr_clr));
+    if (mount (NULL, brig_fd_path (fd, buf), NULL, flags, NULL) < 0)
+      return brig_error_set (err, errno, "remount `%s`", what);
+  }
+  return 0;
+}
+
+int
+brig_bind_fd (int src_fd, int dst_fd, bool recursive, uint64_t attr_set, uint64_t attr_clr, bool attr_rec,
+              const char *what, struct brig_error **err)
+{
+  char sbuf[32], dbuf[32];
+
+  if (have_new_api ())
+    {
+      _cleanup_close_ int tree = syscall (SYS_open_tree, src_fd, "",
+                                          OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH
+                                              | (recursive ? AT_RECURSIVE : 0));
+      if (tree >= 0)
+        {
+          if (brig_setattr_fd (tree, attr_set, attr_clr, attr_rec, what, err) < 0)
+            return -1;
+          if (syscall (SYS_move_mount, tree, "", dst_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+            return brig_error_set (err, errno, "mount `%s`", what);
+          return 0;
+        }
+      if (errno != ENOSYS)
+        return brig_error_set (err, errno, "open_tree for `%s`", what);
+      new_api = -1;
+    }
+  if (mount (brig_fd_path (src_fd, sbuf), brig_fd_path (dst_fd, dbuf), NULL, MS_BIND | (recursive ? MS_REC : 0),
+             NULL) < 0)
+    return brig_error_set (err, errno, "bind mount `%s`", what);
+  if (attr_set || attr_clr)
+    {
+      /* dst_fd is the mountpoint below the new mount: reach the new mount
+         through the magic link, which now resolves to its root */
+      _cleanup_close_ int top = open (brig_fd_path (dst_fd, dbuf), O_PATH | O_CLOEXEC);
+      if (top < 0)
+        return brig_error_set (err, errno, "open new mount `%s`", what);
+      return brig_setattr_fd (top, attr_set, attr_clr, attr_rec, what, err);
+    }
+  return 0;
+}

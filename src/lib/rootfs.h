@@ -1,0 +1,36 @@
+/* The container's filesystem: mounts, /dev, pivot_root, masked and
+ * read-only paths.  Runs in the container process, in its new mount
+ * namespace.  Every path inside the rootfs is resolved by inroot.h. */
+#ifndef BRIG_ROOTFS_H
+#define BRIG_ROOTFS_H
+
+#include <stdbool.h>
+
+#include "error.h"
+#include "ocispec.h"
+
+struct brig_rootfs
+{
+  const struct oci_spec *spec;
+  const char *rootfs;    /* absolute host path of root.path */
+  const char *bundle;    /* relative mount sources are relative to it */
+  bool userns;           /* in a user namespace: no mknod, locked flags */
+  bool new_cgroupns;
+  bool new_netns;
+  bool no_pivot;
+  int rootfd;            /* O_PATH of the rootfs mount, set by prepare */
+  int devnull;           /* O_PATH of the host's /dev/null, checked 1:3 */
+};
+
+/* Propagation, the rootfs bind, every mounts[] entry, /dev.  Before the
+   createContainer hooks. */
+int brig_rootfs_prepare (struct brig_rootfs *r, struct brig_error **err);
+
+/* pivot_root (or MS_MOVE + chroot with --no-pivot). */
+int brig_rootfs_pivot (struct brig_rootfs *r, struct brig_error **err);
+
+/* After pivot_root: masked paths, read-only paths, root.readonly,
+   rootfsPropagation. */
+int brig_rootfs_finalize (struct brig_rootfs *r, struct brig_error **err);
+
+#endif
