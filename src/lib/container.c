@@ -30,6 +30,7 @@
 #include "seccomp.h"
 #include "state.h"
 #include "sync.h"
+#include "terminal.h"
 #include "userns.h"
 #include "utils.h"
 
@@ -255,6 +256,19 @@ handle_messages (struct create_ctx *c, struct brig_error **err)
           brig_sync_send (c->sock[0], SYNC_FD_DONE, 0, NULL, 0, -1);
           continue;
         }
+      if (m->type == SYNC_CONSOLE_FD)
+        {
+          int r = 0;
+          if (c->o->console_socket)
+            r = brig_terminal_send (c->o->console_socket, m->fd, err);
+          if (r == 0 && c->o->console_master && ! c->o->console_socket)
+            *c->o->console_master = dup (m->fd);
+          close (m->fd);
+          if (r < 0)
+            break;
+          brig_sync_send (c->sock[0], SYNC_FD_DONE, 0, NULL, 0, -1);
+          continue;
+        }
       if (m->type == SYNC_READY)
         {
           ret = 0;
@@ -300,8 +314,9 @@ create_container (struct create_ctx *c, struct brig_error **err)
     return -1;
   if (brig_config_namespace (c->spec, "mount") == NULL)
     return brig_error_set (err, 0, "linux.namespaces: a mount namespace is required");
-  if (c->spec->process->terminal && o->console_socket == NULL)
-    return brig_error_set (err, 0, "process.terminal: a terminal needs --console-socket");
+  if (c->spec->process->terminal && o->console_socket == NULL && o->console_master == NULL)
+    return brig_error_set (err, 0, "process.terminal: cannot allocate a terminal for a detached container "
+                                   "without --console-socket");
   {
     const char *rp = c->spec->root->path;
     _cleanup_free_ char *p = rp[0] == '/' ? xstrdup (rp) : xasprintf ("%s/%s", c->bundle, rp);
@@ -765,10 +780,16 @@ brig_container_run (const struct brig_create_opts *o, bool detach, bool keep, in
 {
   sigset_t all, old;
   _cleanup_close_ int sfd = -1;
+  int master = -1;
+  struct brig_create_opts co = *o;
   pid_t pid = 0;
   int r;
 
   *status = 0;
+  /* a terminal and nobody to hand it to: it becomes ours */
+  if (! detach && o->console_socket == NULL)
+    co.console_master = &master;
+  o = &co;
   if (! detach)
     {
       /* we reap the container: with a pid namespace joined in two stages
@@ -788,6 +809,13 @@ brig_container_run (const struct brig_create_opts *o, bool detach, bool keep, in
     }
   if (detach)
     return 0;
+
+  if (master >= 0)
+    {
+      _cleanup_close_ int pidfd = syscall (SYS_pidfd_open, pid, 0);
+      brig_terminal_proxy (master, pidfd);
+      close (master);
+    }
 
   /* forward signals to the container and wait for its init */
   {

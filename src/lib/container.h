@@ -32,6 +32,7 @@ struct brig_create_opts
   bool no_new_keyring;
   int preserve_fds;
   bool foreground;             /* `run` without --detach: init stays our child */
+  int *console_master;         /* foreground run without a socket: gets the pty master */
 };
 
 int brig_container_create (const struct brig_create_opts *o, pid_t *pid, struct brig_error **err);

@@ -21,6 +21,7 @@
 #include "seccomp.h"
 #include "state.h"
 #include "sync.h"
+#include "terminal.h"
 #include "utils.h"
 
 #ifndef CLONE_INTO_CGROUP
@@ -172,10 +173,11 @@ load_process (const struct brig_exec_opts *o, const struct oci_spec *spec, struc
           (*sets[s])[*lens[s]] = NULL;
         }
     }
-  if (p->terminal && o->console_socket == NULL)
+  if (p->terminal && o->console_socket == NULL && o->detach)
     {
       ocispec_free (&oci_process_type, p);
-      return brig_error_set (err, 0, "exec: a terminal needs --console-socket");
+      return brig_error_set (err, 0, "exec: cannot allocate a terminal for a detached process without "
+                                     "--console-socket");
     }
   *out = p;
   return 0;
@@ -216,6 +218,14 @@ exec_child_main (struct exec_child *c)
           close (fd);
         }
     }
+  if (c->plan.p->terminal)
+    {
+      int master = -1;
+      if (brig_terminal_create (c->plan.p->console_size, c->plan.p->user->uid, false, &master, &err) < 0)
+        goto fail;
+      brig_sync_send (c->sock, SYNC_CONSOLE_FD, 0, NULL, 0, master);
+      close (master);
+    }
   if (brig_process_setup_privileged (&c->plan, &err) < 0 || brig_process_set_user (&c->plan, &err) < 0
       || brig_process_finish (&c->plan, &err) < 0)
     goto fail;
@@ -248,7 +258,7 @@ brig_container_exec (const struct brig_exec_opts *o, int *status, struct brig_er
   struct brig_sync_msg *m = NULL;
   enum brig_status sts;
   int sock[2] = { -1, -1 };
-  int ret = -1, cgfd = -1;
+  int ret = -1, cgfd = -1, master = -1;
   size_t len;
   pid_t pid;
   struct clone_args args = { 0 };
@@ -352,15 +362,37 @@ brig_container_exec (const struct brig_exec_opts *o, int *status, struct brig_er
       waitpid (pid, NULL, 0);
       goto out;
     }
-  /* the socket closes on a successful execve; a message is a failure */
+  /* the socket closes on a successful execve; before that the child may
+     hand over its pty, and an error message means it failed */
   m = xmalloc (sizeof (*m));
-  if (brig_sync_recv (sock[0], m) == 0 && m->type == SYNC_ERROR)
+  while (brig_sync_recv (sock[0], m) == 0)
     {
-      *err = xcalloc (1, sizeof (**err));
-      (*err)->errnum = m->errnum;
-      (*err)->msg = xstrdup (m->data);
-      waitpid (pid, NULL, 0);
-      goto out;
+      if (m->type == SYNC_CONSOLE_FD && m->fd >= 0)
+        {
+          int r = 0;
+          if (o->console_socket)
+            r = brig_terminal_send (o->console_socket, m->fd, err);
+          else
+            master = dup (m->fd);
+          close (m->fd);
+          if (r < 0)
+            {
+              kill (pid, SIGKILL);
+              waitpid (pid, NULL, 0);
+              goto out;
+            }
+          continue;
+        }
+      if (m->type == SYNC_ERROR)
+        {
+          *err = xcalloc (1, sizeof (**err));
+          (*err)->errnum = m->errnum;
+          (*err)->msg = xstrdup (m->data);
+          waitpid (pid, NULL, 0);
+          goto out;
+        }
+      if (m->fd >= 0)
+        close (m->fd);
     }
   if (o->pid_file)
     {
@@ -390,6 +422,11 @@ brig_container_exec (const struct brig_exec_opts *o, int *status, struct brig_er
       ret = 0;
       goto out;
     }
+  if (master >= 0)
+    {
+      _cleanup_close_ int cpidfd = syscall (SYS_pidfd_open, pid, 0);
+      brig_terminal_proxy (master, cpidfd);
+    }
   {
     sigset_t fwd;
     int sfd, wstatus;
@@ -413,6 +450,8 @@ brig_container_exec (const struct brig_exec_opts *o, int *status, struct brig_er
 out:
   if (blocked)
     sigprocmask (SIG_SETMASK, &old, NULL);
+  if (master >= 0)
+    close (master);
   free (m);
   if (sock[0] >= 0)
     close (sock[0]);

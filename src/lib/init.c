@@ -15,6 +15,7 @@
 #include "procfs.h"
 #include "rootfs.h"
 #include "sync.h"
+#include "terminal.h"
 #include "utils.h"
 
 #define KEYCTL_JOIN_SESSION_KEYRING 1
@@ -211,6 +212,17 @@ brig_init_main (struct brig_init_args *a)
     fail (a, err);
   if (r.rootfd >= 0)
     close (r.rootfd);
+
+  if (s->process->terminal)
+    {
+      int master = -1;
+      if (brig_terminal_create (s->process->console_size, s->process->user->uid, true, &master, &err) < 0)
+        fail (a, err);
+      brig_sync_send (a->sync_fd, SYNC_CONSOLE_FD, 0, NULL, 0, master);
+      close (master);
+      if (brig_sync_expect (a->sync_fd, SYNC_FD_DONE, m, &err) < 0)
+        _exit (1);
+    }
 
   if (brig_sysctl_apply (s, &err) < 0)
     fail (a, err);
