@@ -239,9 +239,9 @@ handle_messages (struct create_ctx *c, struct brig_error **err)
       if (m->type == SYNC_HOOKS)
         {
           _cleanup_free_ char *state = hook_state (c->st, "created");
-          if (h && brig_hooks_run (h->prestart, h->prestart_len, "prestart", state, err) < 0)
+          if (h && brig_hooks_run (h->prestart, h->prestart_len, "prestart", state, false, err) < 0)
             break;
-          if (h && brig_hooks_run (h->create_runtime, h->create_runtime_len, "createRuntime", state, err) < 0)
+          if (h && brig_hooks_run (h->create_runtime, h->create_runtime_len, "createRuntime", state, false, err) < 0)
             break;
           brig_sync_send (c->sock[0], SYNC_HOOKS_DONE, 0, state, strlen (state), -1);
           continue;
@@ -249,11 +249,13 @@ handle_messages (struct create_ctx *c, struct brig_error **err)
       if (m->type == SYNC_SECCOMP_FD)
         {
           _cleanup_free_ char *state = hook_state (c->st, "creating");
-          int r = brig_seccomp_send_listener (c->spec->linux_->seccomp, m->fd, state, err);
-          close (m->fd);
+          int fd = brig_sync_take_fd (c->pidfd, c->pid, m, err);
+          int r = fd < 0 ? -1 : brig_seccomp_send_listener (c->spec->linux_->seccomp, fd, state, err);
+          if (fd >= 0)
+            close (fd);
           if (r < 0)
             break;
-          brig_sync_send (c->sock[0], SYNC_FD_DONE, 0, NULL, 0, -1);
+          brig_sync_write (c->sock[0], SYNC_FD_DONE, NULL, 0);
           continue;
         }
       if (m->type == SYNC_CONSOLE_FD)
@@ -311,6 +313,8 @@ create_container (struct create_ctx *c, struct brig_error **err)
   if (brig_config_load (c->bundle, o->config, &c->spec, &c->raw, &c->raw_len, err) < 0)
     return -1;
   if (brig_config_validate (c->spec, err) < 0 || brig_sysctl_validate (c->spec, err) < 0)
+    return -1;
+  if (brig_userns_validate (c->spec, err) < 0)
     return -1;
   if (brig_config_namespace (c->spec, "mount") == NULL)
     return brig_error_set (err, 0, "linux.namespaces: a mount namespace is required");
@@ -408,7 +412,10 @@ create_container (struct create_ctx *c, struct brig_error **err)
   errno = 0;
   c->child = do_clone (clone_flags, cgfd, &c->pidfd);
   if (c->child < 0)
-    return brig_error_set (err, errno, "clone the container process");
+    {
+      brig_error_set (err, errno, "clone the container process");
+      return (clone_flags & CLONE_NEWUSER) ? brig_userns_explain (err) : -1;
+    }
   if (c->child == 0)
     {
       close (c->sock[0]);
@@ -555,6 +562,13 @@ brig_container_start (const struct brig_global *g, const char *id, struct brig_e
       goto out;
     }
   unlinkat (dirfd, "exec.fifo", 0);
+  {
+    /* the init holds the fifo until its execve (or death): the last
+       reader going away is POLLERR on our end */
+    struct pollfd p = { fifo, 0, 0 };
+    while (poll (&p, 1, -1) < 0 && errno == EINTR)
+      ;
+  }
   free (st->status);
   st->status = xstrdup ("running");
   if (brig_state_write (dirfd, st, err) < 0)
@@ -571,7 +585,7 @@ brig_container_start (const struct brig_global *g, const char *id, struct brig_e
           {
             _cleanup_free_ char *state = hook_state (st, "running");
             struct brig_error *herr = NULL;
-            if (brig_hooks_run (spec->hooks->poststart, spec->hooks->poststart_len, "poststart", state, &herr) < 0)
+            if (brig_hooks_run (spec->hooks->poststart, spec->hooks->poststart_len, "poststart", state, true, &herr) < 0)
               {
                 brig_warn ("%s", herr->msg);
                 brig_error_free (&herr);
@@ -721,7 +735,7 @@ brig_container_delete (const struct brig_global *g, const char *id, bool force, 
           {
             _cleanup_free_ char *state = hook_state (st, "stopped");
             struct brig_error *herr = NULL;
-            if (brig_hooks_run (spec->hooks->poststop, spec->hooks->poststop_len, "poststop", state, &herr) < 0)
+            if (brig_hooks_run (spec->hooks->poststop, spec->hooks->poststop_len, "poststop", state, true, &herr) < 0)
               {
                 brig_warn ("%s", herr->msg);
                 brig_error_free (&herr);

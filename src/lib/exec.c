@@ -231,6 +231,15 @@ exec_child_main (struct exec_child *c)
     goto fail;
   if (c->sc && brig_seccomp_load (c->sc, &notify_fd, &err) < 0)
     goto fail;
+  if (notify_fd >= 0)
+    {
+      /* as in init.c: the number, not the fd, and with write(2) */
+      struct brig_sync_msg m;
+      if (brig_sync_write (c->sock, SYNC_SECCOMP_FD, &notify_fd, sizeof (notify_fd)) < 0
+          || brig_sync_read (c->sock, &m) < 0 || m.type != SYNC_FD_DONE)
+        _exit (127);
+      close (notify_fd);
+    }
   if (brig_process_drop_extra (&c->plan, &err) < 0)
     goto fail;
   brig_cloexec_from (3 + c->preserve_fds);
@@ -381,6 +390,32 @@ brig_container_exec (const struct brig_exec_opts *o, int *status, struct brig_er
               waitpid (pid, NULL, 0);
               goto out;
             }
+          continue;
+        }
+      if (m->type == SYNC_SECCOMP_FD)
+        {
+          struct oci_state ps = { 0 };
+          _cleanup_free_ char *state = NULL;
+          int fd = brig_sync_take_fd (-1, pid, m, err);
+          int r;
+          ps.oci_version = (char *) BRIG_SPEC_VERSION;
+          ps.id = st->id;
+          ps.status = (char *) "running";
+          ps.pid = pid;
+          ps.has_pid = true;
+          ps.bundle = st->bundle;
+          ps.annotations = st->annotations;
+          state = ocispec_print (&oci_state_type, &ps, false, NULL);
+          r = fd < 0 ? -1 : brig_seccomp_send_listener (spec->linux_->seccomp, fd, state, err);
+          if (fd >= 0)
+            close (fd);
+          if (r < 0)
+            {
+              kill (pid, SIGKILL);
+              waitpid (pid, NULL, 0);
+              goto out;
+            }
+          brig_sync_write (sock[0], SYNC_FD_DONE, NULL, 0);
           continue;
         }
       if (m->type == SYNC_ERROR)

@@ -133,11 +133,16 @@ run_one (const struct oci_hook *h, const char *which, size_t idx, const char *st
 
 int
 brig_hooks_run (struct oci_hook **hooks, size_t n, const char *which, const char *state_json,
-                struct brig_error **err)
+                bool keep_going, struct brig_error **err)
 {
   size_t i;
+  int ret = 0;
   for (i = 0; i < n; i++)
     if (run_one (hooks[i], which, i, state_json, err) < 0)
-      return -1;
-  return 0;
+      {
+        ret = -1;
+        if (! keep_going)
+          break;
+      }
+  return ret;
 }

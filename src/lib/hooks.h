@@ -4,14 +4,17 @@
 #ifndef BRIG_HOOKS_H
 #define BRIG_HOOKS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "error.h"
 #include "ocispec.h"
 
-/* Run HOOKS[0..n) in order with STATE_JSON on stdin; stop at the first
-   failure.  WHICH ("createRuntime", ...) names them in errors. */
+/* Run HOOKS[0..n) in order with STATE_JSON on stdin.  WHICH
+   ("createRuntime", ...) names them in errors.  The first failure stops
+   the others, unless KEEP_GOING (poststart, poststop: the spec wants the
+   rest run and the failure only logged); *err then holds the first. */
 int brig_hooks_run (struct oci_hook **hooks, size_t n, const char *which, const char *state_json,
-                    struct brig_error **err);
+                    bool keep_going, struct brig_error **err);
 
 #endif

@@ -16,6 +16,7 @@
 #include "rootfs.h"
 #include "sync.h"
 #include "terminal.h"
+#include "userns.h"
 #include "utils.h"
 
 #define KEYCTL_JOIN_SESSION_KEYRING 1
@@ -64,6 +65,7 @@ two_stage (struct brig_init_args *a)
       if (unshare (CLONE_NEWUSER) < 0)
         {
           brig_error_set (&err, errno, "unshare user namespace");
+          brig_userns_explain (&err);
           fail (a, err);
         }
       brig_sync_send (a->sync_fd, SYNC_MAPS, 0, NULL, 0, -1);
@@ -201,13 +203,16 @@ brig_init_main (struct brig_init_args *a)
     _exit (1);
   state_json = xstrdup (m->data);
   if (s->hooks && brig_hooks_run (s->hooks->create_container, s->hooks->create_container_len, "createContainer",
-                                  state_json, &err)
+                                  state_json, false, &err)
                       < 0)
     fail (a, err);
 
   if (brig_rootfs_pivot (&r, &err) < 0)
     fail (a, err);
   brig_procfs_reset ();
+  /* sysctls before readonlyPaths make /proc/sys read-only */
+  if (brig_sysctl_apply (s, &err) < 0)
+    fail (a, err);
   if (brig_rootfs_finalize (&r, &err) < 0)
     fail (a, err);
   if (r.rootfd >= 0)
@@ -224,8 +229,6 @@ brig_init_main (struct brig_init_args *a)
         _exit (1);
     }
 
-  if (brig_sysctl_apply (s, &err) < 0)
-    fail (a, err);
   if (brig_process_setup_privileged (&a->plan, &err) < 0)
     fail (a, err);
   if (brig_process_set_user (&a->plan, &err) < 0)
@@ -241,10 +244,13 @@ brig_init_main (struct brig_init_args *a)
         fail (a, err);
       if (notify_fd >= 0)
         {
-          brig_sync_send (a->sync_fd, SYNC_SECCOMP_FD, 0, NULL, 0, notify_fd);
-          close (notify_fd);
-          if (brig_sync_expect (a->sync_fd, SYNC_FD_DONE, m, &err) < 0)
+          /* sendmsg could be a notified syscall, and nobody would answer
+             it yet: write the fd's number, the parent takes the fd with
+             pidfd_getfd */
+          if (brig_sync_write (a->sync_fd, SYNC_SECCOMP_FD, &notify_fd, sizeof (notify_fd)) < 0
+              || brig_sync_read (a->sync_fd, m) < 0 || m->type != SYNC_FD_DONE)
             _exit (1);
+          close (notify_fd);
         }
     }
 
@@ -265,15 +271,16 @@ brig_init_main (struct brig_init_args *a)
       do
         n = read (a->fifo_fd, &c, 1);
       while (n < 0 && errno == EINTR);
-      close (a->fifo_fd);
       if (n != 1)
         _exit (1);
+      /* keep the fifo open: it closes on execve, which is how `start`
+         learns that the program runs (poststart comes after that) */
     }
 
   if (s->hooks && s->hooks->start_container_len)
     {
       if (brig_hooks_run (s->hooks->start_container, s->hooks->start_container_len, "startContainer", state_json,
-                          &err)
+                          false, &err)
           < 0)
         goto exec_failed;
     }

@@ -17,6 +17,7 @@
 #include "mountfd.h"
 #include "mountopts.h"
 #include "rootfs.h"
+#include "rootless.h"
 #include "utils.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
@@ -236,24 +237,10 @@ mount_one (struct brig_rootfs *r, size_t idx, struct brig_error **err)
         }
       else if (mount_on_fd (src, target, type, o.flags, o.data, dest, err) < 0)
         {
-          /* without our own network namespace, or in a user namespace, the
-             kernel refuses a new sysfs: show the host's, read-only */
-          if (is_type (type, "sysfs") && (errno == EPERM || errno == EACCES))
-            {
-              _cleanup_close_ int sys = open ("/sys", O_PATH | O_DIRECTORY | O_CLOEXEC);
-              brig_error_free (err);
-              if (sys < 0 || brig_bind_fd (sys, target, true, brig_ms_to_attr (o.flags | MS_RDONLY), 0, true,
-                                           dest, err) < 0)
-                goto prefix;
-            }
-          else if (is_type (type, "mqueue") && (errno == EPERM || errno == EACCES) && r->userns)
-            {
-              _cleanup_close_ int mq = open ("/dev/mqueue", O_PATH | O_DIRECTORY | O_CLOEXEC);
-              brig_error_free (err);
-              if (mq < 0 || brig_bind_fd (mq, target, false, brig_ms_to_attr (o.flags), 0, false, dest, err) < 0)
-                goto prefix;
-            }
-          else
+          /* what a user namespace refuses: sysfs and mqueue from the host,
+             devpts without unmapped ids, or the reason (rootless.h) */
+          struct brig_rootless_mount fb = { type, src, dest, target, o.flags, o.data, r->userns };
+          if (brig_rootless_mount_fallback (&fb, err && *err ? (*err)->errnum : errno, err) < 0)
             goto prefix;
         }
       if (o.attr_set || o.attr_clr)
@@ -349,8 +336,10 @@ brig_rootfs_pivot (struct brig_rootfs *r, struct brig_error **err)
          and is detached right away, no directory needed for it */
       if (syscall (SYS_pivot_root, ".", ".") < 0)
         return brig_error_set (err, errno, "pivot_root");
-      if (mount (NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
-        return brig_error_set (err, errno, "make old root rslave");
+      /* the old root is already rslave (prepare made / so before any
+         mount), so detaching it cannot propagate to the host; a second
+         rslave here would land on the new root and undo the mounts'
+         own propagation */
       if (umount2 (".", MNT_DETACH) < 0)
         return brig_error_set (err, errno, "detach old root");
     }

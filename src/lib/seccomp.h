@@ -24,7 +24,9 @@ int brig_seccomp_prepare (const struct oci_seccomp *s, const char *cache_dir,
    points beyond what the compiled program needs. */
 int brig_seccomp_load (const struct brig_seccomp *sc, int *notify_fd, struct brig_error **err);
 
-/* Whether loading needs CAP_SYS_ADMIN because no_new_privileges is off. */
+/* Whether the profile uses SCMP_ACT_NOTIFY.  (Loading needs
+   no_new_privileges or CAP_SYS_ADMIN; a notify fd must be handed over
+   with write(2): see seccomp.c.) */
 bool brig_seccomp_uses_notify (const struct brig_seccomp *sc);
 
 /* In the runtime's parent: send NOTIFY_FD and the container state

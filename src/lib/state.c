@@ -85,6 +85,19 @@ brig_state_create_dir (const char *root, const char *id, int *dirfd, struct brig
   rootfd = open (root, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
   if (rootfd < 0)
     return brig_error_set (err, errno, "open state root `%s`", root);
+  if (geteuid () != 0)
+    {
+      /* a user's containers are the user's alone: a root someone else
+         made, or one others can read, is not used */
+      struct stat st;
+      if (fstat (rootfd, &st) < 0)
+        return brig_error_set (err, errno, "stat state root `%s`", root);
+      if (st.st_uid != geteuid ())
+        return brig_error_set (err, 0, "state root `%s` belongs to uid %u, not to you (uid %u)", root,
+                               (unsigned) st.st_uid, (unsigned) geteuid ());
+      if ((st.st_mode & 077) && fchmod (rootfd, st.st_mode & ~077 & 07777) < 0)
+        return brig_error_set (err, errno, "chmod 0700 state root `%s`", root);
+    }
   if (mkdirat (rootfd, id, 0700) < 0)
     {
       if (errno == EEXIST)

@@ -1,9 +1,8 @@
-/* TEMPORARY: stand-ins for the cgroup and seccomp modules while they are
-   being written; removed when src/lib/cgroup*.c and seccomp.c land. */
+/* TEMPORARY: stand-ins for the cgroup module while they are
+   being written; removed when src/lib/cgroup*.c land. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include "cgroup.h"
-#include "seccomp.h"
 #include "utils.h"
 
 int brig_cgroup_create (const struct brig_cgroup_config *c, struct brig_cgroup **out, struct brig_error **err)
@@ -26,9 +25,3 @@ int brig_cgroup_stats (struct brig_cgroup *cg, const char *id, char **json, stru
 int brig_cgroup_destroy (struct brig_cgroup *cg, struct brig_error **err) { return 0; }
 void brig_cgroup_free (struct brig_cgroup *cg) {}
 
-int brig_seccomp_prepare (const struct oci_seccomp *s, const char *cache_dir, struct brig_seccomp **out, struct brig_error **err)
-{ *out = NULL; return s ? brig_error_set (err, ENOTSUP, "linux.seccomp: not built yet") : 0; }
-int brig_seccomp_load (const struct brig_seccomp *sc, int *fd, struct brig_error **err) { *fd = -1; return 0; }
-bool brig_seccomp_uses_notify (const struct brig_seccomp *sc) { return false; }
-int brig_seccomp_send_listener (const struct oci_seccomp *s, int fd, const char *st, struct brig_error **err) { return 0; }
-void brig_seccomp_free (struct brig_seccomp *sc) {}

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "sync.h"
@@ -178,9 +179,82 @@ brig_sync_expect (int sock, uint32_t type, struct brig_sync_msg *m, struct brig_
   return 0;
 }
 
+int
+brig_sync_write (int sock, uint32_t type, const void *data, size_t len)
+{
+  char buf[sizeof (struct wire_hdr) + 64];
+  struct wire_hdr h = { type, 0, (uint32_t) len };
+  if (len > sizeof (buf) - sizeof (h))
+    {
+      errno = EMSGSIZE;
+      return -1;
+    }
+  memcpy (buf, &h, sizeof (h));
+  memcpy (buf + sizeof (h), data, len);
+  return brig_write_all (sock, buf, sizeof (h) + len) < 0 ? -1 : 0;
+}
+
+int
+brig_sync_read (int sock, struct brig_sync_msg *m)
+{
+  char buf[sizeof (struct wire_hdr) + 256];
+  struct wire_hdr h;
+  ssize_t n;
+
+  m->fd = -1;
+  m->pid = 0;
+  do
+    n = read (sock, buf, sizeof (buf));
+  while (n < 0 && errno == EINTR);
+  if (n <= 0)
+    {
+      errno = n == 0 ? EPIPE : errno;
+      return -1;
+    }
+  if ((size_t) n < sizeof (h))
+    {
+      errno = EBADMSG;
+      return -1;
+    }
+  memcpy (&h, buf, sizeof (h));
+  if (h.len != (size_t) n - sizeof (h))
+    {
+      errno = EBADMSG;
+      return -1;
+    }
+  m->type = h.type;
+  m->errnum = h.errnum;
+  m->len = h.len;
+  memcpy (m->data, buf + sizeof (h), h.len);
+  m->data[h.len] = '\0';
+  return 0;
+}
+
 void
 brig_sync_send_error (int sock, const struct brig_error *err)
 {
   const char *msg = err && err->msg ? err->msg : "unknown error";
   brig_sync_send (sock, SYNC_ERROR, err ? err->errnum : 0, msg, strlen (msg), -1);
 }
+
+/* The fd a SYNC_SECCOMP_FD message names, copied out of the process with
+   pidfd_getfd (the message carries its number, not the fd). */
+int
+brig_sync_take_fd (int pidfd, pid_t pid, const struct brig_sync_msg *m, struct brig_error **err)
+{
+  _cleanup_close_ int own = -1;
+  int num, fd;
+
+  if (m->fd >= 0)
+    return dup (m->fd);
+  if (m->len != sizeof (int))
+    return brig_error_set (err, EPROTO, "bad seccomp fd message");
+  memcpy (&num, m->data, sizeof (int));
+  if (pidfd < 0)
+    pidfd = own = syscall (SYS_pidfd_open, pid, 0);
+  fd = pidfd < 0 ? -1 : syscall (SYS_pidfd_getfd, pidfd, num, 0);
+  if (fd < 0)
+    return brig_error_set (err, errno, "linux.seccomp: take the notify fd from the container (pidfd_getfd)");
+  return fd;
+}
+

@@ -46,6 +46,15 @@ int brig_sync_recv (int sock, struct brig_sync_msg *m);
 /* Receive and expect TYPE; a SYNC_ERROR becomes *err. */
 int brig_sync_expect (int sock, uint32_t type, struct brig_sync_msg *m, struct brig_error **err);
 
+/* The same with write(2)/read(2): what a process under a seccomp filter
+   that may notify sendmsg/recvmsg can still use (no fd passing). */
+int brig_sync_write (int sock, uint32_t type, const void *data, size_t len);
+int brig_sync_read (int sock, struct brig_sync_msg *m);
+
+/* Parent side: the fd a SYNC_SECCOMP_FD message from PID names. */
+struct brig_error;
+int brig_sync_take_fd (int pidfd, pid_t pid, const struct brig_sync_msg *m, struct brig_error **err);
+
 /* Child side: report ERR to the parent. */
 void brig_sync_send_error (int sock, const struct brig_error *err);
 
