@@ -133,6 +133,7 @@ cmd_exec (int argc, char **argv, struct brig_global *g, struct brig_error **err)
         e.ignore_paused = true;
         break;
       case E_PIDFD:
+        e.pidfd_socket = optarg;
         break;
       case 'h':
         brig_cmd_help ("exec", o, h);

@@ -483,6 +483,18 @@ create_container (struct create_ctx *c, struct brig_error **err)
     goto fail;
   if (o->pid_file && write_pid_file (o->pid_file, c->pid, err) < 0)
     goto fail;
+  if (o->pidfd_socket)
+    {
+      int pfd = c->pidfd >= 0 ? c->pidfd : (int) syscall (SYS_pidfd_open, c->pid, 0);
+      int r = pfd < 0 ? brig_error_set (err, errno, "pidfd_open") : brig_unix_send_fd (o->pidfd_socket, pfd, o->id, err);
+      if (pfd != c->pidfd && pfd >= 0)
+        close (pfd);
+      if (r < 0)
+        {
+          brig_error_prefix (err, "--pidfd-socket");
+          goto fail;
+        }
+    }
   free (m);
   return 0;
 fail:

@@ -22,6 +22,7 @@
 #include "state.h"
 #include "sync.h"
 #include "terminal.h"
+#include "userns.h"
 #include "utils.h"
 
 #ifndef CLONE_INTO_CGROUP
@@ -187,6 +188,7 @@ struct exec_child
 {
   int pidfd;
   int ns_flags;
+  bool pid_late;   /* join the pid namespace here and fork a sibling (rootless) */
   int sock;
   int preserve_fds;
   struct brig_process_plan plan;
@@ -201,12 +203,25 @@ exec_child_main (struct exec_child *c)
 
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-  if (c->ns_flags && setns (c->pidfd, c->ns_flags & ~CLONE_NEWPID) < 0)
+  if (c->ns_flags && setns (c->pidfd, c->ns_flags & ~(c->pid_late ? 0 : CLONE_NEWPID)) < 0)
     {
       brig_error_set (&err, errno, "exec: join the container's namespaces");
       goto fail;
     }
   close (c->pidfd);
+  if (c->pid_late)
+    {
+      /* in the container's user namespace now, so its pid namespace was
+         ours to join: the process itself is a sibling born inside it,
+         which the parent waits for (userns.h) */
+      pid_t sib = brig_userns_fork_sibling (&err);
+      if (sib < 0)
+        goto fail;
+      if (sib > 0)
+        _exit (0);
+      prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+      brig_sync_send_creds (c->sock, SYNC_INIT_PID);
+    }
   if (c->ns_flags & CLONE_NEWUSER)
     {
       char buf[16] = "";
@@ -331,8 +346,14 @@ brig_container_exec (const struct brig_exec_opts *o, int *status, struct brig_er
      process is born inside, and stays our child */
   if ((c.ns_flags & CLONE_NEWPID) && setns (pidfd, CLONE_NEWPID) < 0)
     {
-      brig_error_set (err, errno, "exec: join the container's pid namespace");
-      goto out;
+      /* rootless: only a process in the container's user namespace may
+         join its pid namespace; the child does, and forks the process */
+      if (errno != EPERM || ! (c.ns_flags & CLONE_NEWUSER))
+        {
+          brig_error_set (err, errno, "exec: join the container's pid namespace");
+          goto out;
+        }
+      c.pid_late = true;
     }
   if (! o->detach)
     {
@@ -365,6 +386,8 @@ brig_container_exec (const struct brig_exec_opts *o, int *status, struct brig_er
     }
   close (sock[1]);
   sock[1] = -1;
+  if (c.pid_late && brig_userns_await_sibling (sock[0], &pid, err) < 0)
+    goto out;
   if (cg && brig_cgroup_enter (cg, pid, cgfd >= 0, err) < 0)
     {
       kill (pid, SIGKILL);
@@ -449,6 +472,17 @@ brig_container_exec (const struct brig_exec_opts *o, int *status, struct brig_er
         {
           if (dfd < 0)
             brig_error_set (err, errno, "--pid-file `%s`", o->pid_file);
+          goto out;
+        }
+    }
+  if (o->pidfd_socket)
+    {
+      _cleanup_close_ int pfd = syscall (SYS_pidfd_open, pid, 0);
+      if (pfd < 0 || brig_unix_send_fd (o->pidfd_socket, pfd, o->id, err) < 0)
+        {
+          if (pfd < 0)
+            brig_error_set (err, errno, "pidfd_open");
+          brig_error_prefix (err, "--pidfd-socket");
           goto out;
         }
     }

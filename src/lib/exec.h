@@ -30,6 +30,7 @@ struct brig_exec_opts
   const char *apparmor;
   const char *process_label;
   const char *cgroup;         /* sub-cgroup */
+  const char *pidfd_socket;
   bool tty, tty_set;
   bool detach;
   bool no_new_privs;

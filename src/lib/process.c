@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
+#include "lsm.h"
 #include "process.h"
 #include "procfs.h"
 #include "utils.h"
@@ -126,6 +127,8 @@ brig_process_prepare (const struct oci_spec *spec, const struct oci_process *p, 
         return brig_error_set (err, 0, "%s.execCPUAffinity.final: invalid CPU list `%s`", field,
                                p->exec_cpu_affinity->final);
     }
+  if (brig_lsm_check (p->apparmor_profile, p->selinux_label, field, err) < 0)
+    return -1;
   if (p->has_oom_score_adj && (p->oom_score_adj < -1000 || p->oom_score_adj > 1000))
     return brig_error_set (err, 0, "%s.oomScoreAdj: %d is outside -1000..1000", field, p->oom_score_adj);
   return 0;
@@ -436,6 +439,8 @@ brig_process_exec (struct brig_process_plan *plan, struct brig_error **err)
       if (sched_setaffinity (0, sizeof (set), &set) < 0)
         return brig_error_set (err, errno, "process.execCPUAffinity.final");
     }
+  if (brig_lsm_set_exec (p->apparmor_profile, p->selinux_label, err) < 0)
+    return -1;
   execve (plan->exe, p->args, plan->envp);
   if (errno == ENOENT)
     return brig_error_set (err, 0, "exec: `%s`: no such file or directory", plan->exe);

@@ -70,43 +70,12 @@ brig_terminal_create (const struct oci_console_size *size, uid_t uid, bool conso
 int
 brig_terminal_send (const char *path, int master, struct brig_error **err)
 {
-  struct sockaddr_un addr = { 0 };
-  _cleanup_close_ int sock = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   char name[64];
-  struct iovec iov;
-  struct msghdr mh = { 0 };
-  union
-  {
-    char buf[CMSG_SPACE (sizeof (int))];
-    struct cmsghdr align;
-  } cm;
-  struct cmsghdr *c;
-
-  if (sock < 0)
-    return brig_error_set (err, errno, "--console-socket: socket");
-  if (strlen (path) >= sizeof (addr.sun_path))
-    return brig_error_set (err, ENAMETOOLONG, "--console-socket `%s`", path);
-  addr.sun_family = AF_UNIX;
-  strcpy (addr.sun_path, path);
-  if (connect (sock, (struct sockaddr *) &addr, sizeof (addr)) < 0)
-    return brig_error_set (err, errno, "--console-socket: connect `%s`", path);
   /* the payload is the pty's name, as runc sends it */
   if (ptsname_r (master, name, sizeof (name)) != 0)
     strcpy (name, "/dev/ptmx");
-  iov.iov_base = name;
-  iov.iov_len = strlen (name);
-  memset (&cm, 0, sizeof (cm));
-  mh.msg_iov = &iov;
-  mh.msg_iovlen = 1;
-  mh.msg_control = cm.buf;
-  mh.msg_controllen = sizeof (cm.buf);
-  c = CMSG_FIRSTHDR (&mh);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN (sizeof (int));
-  memcpy (CMSG_DATA (c), &master, sizeof (int));
-  if (sendmsg (sock, &mh, MSG_NOSIGNAL) < 0)
-    return brig_error_set (err, errno, "--console-socket: send the pty to `%s`", path);
+  if (brig_unix_send_fd (path, master, name, err) < 0)
+    return brig_error_prefix (err, "--console-socket");
   return 0;
 }
 

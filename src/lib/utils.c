@@ -7,7 +7,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/syscall.h>
 #include <time.h>
 
@@ -356,6 +358,45 @@ brig_cloexec_from (int from)
       }
     closedir (d);
   }
+  return 0;
+}
+
+int
+brig_unix_send_fd (const char *path, int fd, const char *payload, struct brig_error **err)
+{
+  struct sockaddr_un addr = { 0 };
+  _cleanup_close_ int sock = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  struct iovec iov;
+  struct msghdr mh = { 0 };
+  union
+  {
+    char buf[CMSG_SPACE (sizeof (int))];
+    struct cmsghdr align;
+  } cm;
+  struct cmsghdr *c;
+
+  if (sock < 0)
+    return brig_error_set (err, errno, "socket");
+  if (strlen (path) >= sizeof (addr.sun_path))
+    return brig_error_set (err, ENAMETOOLONG, "socket `%s`", path);
+  addr.sun_family = AF_UNIX;
+  strcpy (addr.sun_path, path);
+  if (connect (sock, (struct sockaddr *) &addr, sizeof (addr)) < 0)
+    return brig_error_set (err, errno, "connect `%s`", path);
+  iov.iov_base = (void *) payload;
+  iov.iov_len = strlen (payload);
+  memset (&cm, 0, sizeof (cm));
+  mh.msg_iov = &iov;
+  mh.msg_iovlen = 1;
+  mh.msg_control = cm.buf;
+  mh.msg_controllen = sizeof (cm.buf);
+  c = CMSG_FIRSTHDR (&mh);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN (sizeof (int));
+  memcpy (CMSG_DATA (c), &fd, sizeof (int));
+  if (sendmsg (sock, &mh, MSG_NOSIGNAL) < 0)
+    return brig_error_set (err, errno, "send fd to `%s`", path);
   return 0;
 }
 

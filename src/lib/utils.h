@@ -77,4 +77,8 @@ char *brig_find_executable (const char *file, const char *path_env, const char *
 
 bool brig_str_has_prefix (const char *s, const char *prefix);
 
+/* Connect to the unix socket at PATH and send FD (SCM_RIGHTS) with
+   PAYLOAD as the message: --console-socket, --pidfd-socket. */
+int brig_unix_send_fd (const char *path, int fd, const char *payload, struct brig_error **err);
+
 #endif
