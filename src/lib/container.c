@@ -23,6 +23,7 @@
 #include "config.h"
 #include "container.h"
 #include "hooks.h"
+#include "idmap.h"
 #include "init.h"
 #include "log.h"
 #include "namespaces.h"
@@ -97,6 +98,7 @@ struct create_ctx
   struct brig_cgroup *cg;
   struct brig_seccomp *sc;
   struct brig_ns_plan ns;
+  int *idmap_fds;  /* id-mapped mounts made here for the init (idmap.h) */
   pid_t child;     /* what clone returned */
   pid_t pid;       /* the container's init */
   int pidfd;
@@ -127,6 +129,7 @@ create_ctx_cleanup (struct create_ctx *c, bool failed)
   if (c->sc)
     brig_seccomp_free (c->sc);
   brig_ns_plan_close (&c->ns);
+  brig_idmap_close (c->idmap_fds, c->spec ? c->spec->mounts_len : 0);
   if (c->sock[0] >= 0)
     close (c->sock[0]);
   if (c->sock[1] >= 0)
@@ -150,8 +153,9 @@ static int
 check_preserved_fds (int n, struct brig_error **err)
 {
   int fd;
+  /* brig's own --log fd is not one the caller passed */
   for (fd = 3; fd < 3 + n; fd++)
-    if (fcntl (fd, F_GETFD) < 0)
+    if (fcntl (fd, F_GETFD) < 0 || fd == brig_log_fd ())
       return brig_error_set (err, 0, "--preserve-fds %d: fd %d was not passed to brig", n, fd);
   return 0;
 }
@@ -382,6 +386,10 @@ create_container (struct create_ctx *c, struct brig_error **err)
   cc.disabled = o->g->cgroup_disabled;
   if (brig_cgroup_create (&cc, &c->cg, err) < 0)
     return -1;
+  /* recorded at once, so that a create killed from here on leaves a
+     state that `delete --force` can clean up */
+  if (c->cg && (brig_cgroup_save (c->cg, c->st) < 0 || brig_state_write (c->dirfd, c->st, err) < 0))
+    return -1;
 
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, c->sock) < 0)
     return brig_error_set (err, errno, "socketpair");
@@ -403,6 +411,9 @@ create_container (struct create_ctx *c, struct brig_error **err)
   ia.preserve_fds = o->preserve_fds;
   ia.seccomp = c->sc;
   ia.seccomp_notify = c->sc && brig_seccomp_uses_notify (c->sc);
+  if (brig_idmap_prepare (c->spec, c->bundle, &c->idmap_fds, err) < 0)
+    return -1;
+  ia.idmap_fds = c->idmap_fds;
   if (c->sc && ! (c->spec->process->has_no_new_privileges && c->spec->process->no_new_privileges)
       && ! (ia.plan.caps.effective & (1ULL << 21 /* CAP_SYS_ADMIN */)))
     ia.plan.extra_caps = 1ULL << 21; /* to load the filter; dropped right after */

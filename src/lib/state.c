@@ -10,6 +10,7 @@
 #include <sys/syscall.h>
 
 #include "cgroup.h"
+#include "inroot.h"
 #include "state.h"
 #include "utils.h"
 
@@ -137,14 +138,6 @@ brig_state_open (const char *root, const char *id, bool exclusive, int *dirfd, s
       close (fd);
       return -1;
     }
-  /* A create that died before writing state.json leaves an empty dir. */
-  if (faccessat (fd, "state.json", F_OK, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
-    {
-      struct brig_state empty = { 0 };
-      empty.id = (char *) id;
-      empty.status = (char *) "stopped";
-      brig_state_write (fd, &empty, NULL);
-    }
   *dirfd = fd;
   return 0;
 }
@@ -157,8 +150,25 @@ brig_state_read (int dirfd, struct brig_state **out, struct brig_error **err)
   size_t len;
   struct brig_state *st;
 
-  if (brig_read_file_at (dirfd, "state.json", &buf, &len, 1 << 20, err) < 0)
-    return -1;
+  if (brig_read_file_at (dirfd, "state.json", &buf, &len, 1 << 20, NULL) < 0)
+    {
+      /* a create killed before its first write leaves an empty dir: a
+         stopped container, for delete to clean up */
+      if (errno == ENOENT)
+        {
+          char link[32], path[4096];
+          ssize_t n = readlink (brig_fd_path (dirfd, link), path, sizeof (path) - 1);
+          const char *slash;
+          st = xcalloc (1, sizeof (*st));
+          path[n > 0 ? n : 0] = '\0';
+          slash = strrchr (path, '/');
+          st->id = xstrdup (slash ? slash + 1 : path);
+          st->status = xstrdup ("stopped");
+          *out = st;
+          return 0;
+        }
+      return brig_error_set (err, errno, "read state.json");
+    }
   st = ocispec_parse (&brig_state_type, buf, len, &perr);
   if (st == NULL)
     return brig_error_set (err, 0, "state.json: %s", perr);
