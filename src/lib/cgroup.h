@@ -6,7 +6,28 @@
  *   -> enter (pid: every hierarchy clone3 did not place it in; systemd scope)
  *   -> save (paths into the state record)
  * and later, from the state record: load -> update / freeze / pids /
- * kill_all / stats / destroy. */
+ * kill_all / stats / destroy.
+ *
+ * Details the runtime relies on:
+ *  - The container process must not run anything of the user's before
+ *    enter() returned (it waits for the parent's "go"): on v1, and with the
+ *    systemd driver, it is only then in its cgroups, with its resources
+ *    (systemd: the scope is started by enter(), clone_fd is -1 until then).
+ *    A new cgroup namespace must be unshared after that, in the child.
+ *  - clone_fd is the v2 cgroup (pure v2, or the unified hierarchy of a hybrid
+ *    host); after clone3 put the child there, call enter(pid, true) for the
+ *    v1 hierarchies.  If clone3 could not be used: enter(pid, false).
+ *  - exec: load -> clone_fd (clone3 into the cgroup) -> enter(pid, placed).
+ *  - On failure after create, destroy() removes what create made.
+ *  - delete: load -> (thaw) -> kill_all(SIGKILL) -> destroy (or
+ *    destroy_full(cg, true, ...), which kills what is left itself).
+ *  - *out of create/load is NULL when the container has no cgroup; every
+ *    call accepts NULL (no-op, or an error saying there is no cgroup).
+ *  - State fields: cgroup_path (the cgroup `ps` reads), cgroup_paths
+ *    (hierarchy -> directory: "memory", "cpu", ..., "name=systemd",
+ *    "unified"; "@created": how many path components brig made, removed
+ *    with the container when empty), systemd_unit, systemd_cgroup, and
+ *    rootless (set when true: load then uses the user bus). */
 #ifndef BRIG_CGROUP_H
 #define BRIG_CGROUP_H
 

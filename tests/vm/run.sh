@@ -1,0 +1,97 @@
+#!/bin/bash
+# tests/vm/run.sh: brig's cgroup v2 suite.
+#
+# This machine's cgroup layout is hybrid (v1 controllers, a cgroup2 mount
+# with hugetlb only), so the cgroup v2 checks run in QEMU guests with a pure
+# v2 hierarchy (tests/vm/vm-run; software-emulated, so: build on the host,
+# few boots, many checks per boot):
+#   1. plain guest (a shell is PID 1): tests/unit/test-cgroup, cgroupfs driver
+#   2. systemd guest: test-cgroup as root (cgroupfs + systemd driver), as the
+#      rootless test user (systemd driver on the user bus) and in the user's
+#      Delegate=yes scope (cgroupfs rootless)
+#   and, in both, tests/vm/guest-brig.sh (container-level checks through
+#   src/brig) once brig is built.
+# On a host that already has pure cgroup v2 the same checks run directly
+# (systemd ones when systemd is PID 1).  Without qemu (or a guest kernel)
+# everything is skipped with the reason.
+#
+# Output: "ok - ..." / "not ok - ..." lines (tests/lib.sh protocol); exit 1
+# on any failure.
+#
+# Env: TEST_CGROUP=path  use this test-cgroup binary (built for the host)
+#      RUNTIME=path      the runtime for the container checks (default
+#                        src/brig; the guest sees the host's / read-only, not
+#                        its /tmp: use a path elsewhere)
+#      VM_ONLY=plain|systemd  only one of the two boots
+#      GUEST_ONLY=unit|runtime  only test-cgroup, or only the container checks
+#      VM_TIMEOUT, VM_SMP, VM_MEM  passed to vm-run
+set -u
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+top=$(cd "$here/../.." && pwd)
+failed=0
+
+ok() { echo "ok - $*"; }
+not_ok() { echo "not ok - $*"; failed=1; }
+skip_all() { echo "ok - cgroup v2 suite # SKIP $*"; exit 0; }
+
+host_fs=$(stat -fc %T /sys/fs/cgroup 2>/dev/null || echo none)
+if [ "$host_fs" != cgroup2fs ]; then
+    command -v qemu-system-x86_64 >/dev/null || skip_all "qemu-system-x86_64 not installed (apt-get install --no-install-recommends qemu-system-x86 linux-image-amd64 busybox-static cpio kmod)"
+    ls /boot/vmlinuz-*-amd64 >/dev/null 2>&1 || skip_all "no guest kernel (apt-get install --no-install-recommends linux-image-amd64)"
+    [ "$(id -u)" = 0 ] || skip_all "vm-run needs root on the host"
+fi
+
+# the unit test binary, built on the host (the guest runs it from the host's
+# read-only root; /var/tmp is visible there, the guest's /tmp is not)
+bin=${TEST_CGROUP:-}
+if [ -z "$bin" ]; then
+    if [ -x "$top/tests/unit/test-cgroup" ] && [ "$top/tests/unit/test-cgroup" -nt "$top/src/lib/cgroup.c" ]; then
+        bin=$top/tests/unit/test-cgroup
+    else
+        bdir=$(mktemp -d /var/tmp/brig-vm-build.XXXXXX) || exit 1
+        trap 'rm -rf "$bdir"' EXIT
+        chmod 755 "$bdir"
+        defs=
+        [ -e /usr/include/systemd/sd-bus.h ] && defs=-DHAVE_SYSTEMD=1
+        if ! gcc -O1 -g $defs -I"$top/libocispec" -I"$top/src/lib" "$top/tests/unit/test-cgroup.c" \
+            "$top"/src/lib/cgroup*.c "$top/libocispec/ocispec.c" "$top/src/lib/error.c" "$top/src/lib/utils.c" \
+            -lyajl -ldl -lm -o "$bdir/test-cgroup" 2> "$bdir/build.log"; then
+            cat "$bdir/build.log" >&2
+            not_ok "build tests/unit/test-cgroup for the guest"
+            exit 1
+        fi
+        bin=$bdir/test-cgroup
+    fi
+fi
+echo "# test binary: $bin"
+
+if [ "$host_fs" = cgroup2fs ]; then
+    m=direct
+    [ -d /run/systemd/system ] && m=systemd
+    "$here/guest.sh" "$m" "$bin" || failed=1
+    exit $failed
+fi
+
+boot() {
+    # boot LABEL VM-RUN-ARGS...: one guest, its ok/not ok lines passed on
+    local label=$1 out err rc
+    shift
+    out=$(mktemp) err=$(mktemp)
+    "$here/vm-run" --timeout "${VM_TIMEOUT:-900}" ${RUNTIME:+-e RUNTIME} ${GUEST_ONLY:+-e GUEST_ONLY} "$@" -- "$here/guest.sh" "$label" "$bin" > "$out" 2> "$err"
+    rc=$?
+    cat "$out"
+    grep -q '^not ok' "$out" && failed=1
+    case $rc in
+        0) ;;
+        124) not_ok "vm ($label): timed out"; sed 's/^/# /' "$err" | tail -n 30 ;;
+        125) not_ok "vm ($label): the guest failed to boot"; sed 's/^/# /' "$err" | tail -n 40 ;;
+        *) grep -q '^not ok' "$out" || not_ok "vm ($label): exit status $rc"
+           sed 's/^/# /' "$err" | tail -n 20 ;;
+    esac
+    rm -f "$out" "$err"
+}
+
+cd "$top" || exit 1
+[ "${VM_ONLY:-plain}" = plain ] || [ -z "${VM_ONLY:-}" ] && boot plain
+[ "${VM_ONLY:-systemd}" = systemd ] || [ -z "${VM_ONLY:-}" ] && boot systemd --systemd
+exit $failed
