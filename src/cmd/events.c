@@ -1,4 +1,5 @@
 #define _GNU_SOURCE
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,69 @@ stats_once (struct brig_global *g, const char *id, struct brig_error **err)
       free (json);
       ret = 0;
     }
+  if (cg)
+    brig_cgroup_free (cg);
+  ocispec_free (&brig_state_type, st);
+  return ret;
+}
+
+/* Stats every INTERVAL seconds and an {"type":"oom"} line for each OOM
+   kill, until the container stops (runc's event stream). */
+static int
+stream (struct brig_global *g, const char *id, int interval, struct brig_error **err)
+{
+  _cleanup_close_ int dirfd = -1;
+  struct brig_state *st = NULL;
+  struct brig_cgroup *cg = NULL;
+  struct brig_cgroup_oom *oom = NULL;
+  int ret = -1;
+
+  if (brig_container_load (g, id, &dirfd, &st, err) < 0)
+    return -1;
+  if (brig_cgroup_load (st, &cg, err) < 0)
+    goto out;
+  if (cg == NULL)
+    {
+      brig_error_set (err, 0, "events `%s`: the container has no cgroup", id);
+      goto out;
+    }
+  if (brig_cgroup_oom_open (cg, &oom, NULL) < 0)
+    oom = NULL;
+  for (;;)
+    {
+      struct pollfd p = { oom ? brig_cgroup_oom_fd (oom) : -1, POLLIN, 0 };
+      int64_t deadline;
+      struct timespec now;
+      if (brig_state_status (dirfd, st) == BRIG_STOPPED)
+        {
+          ret = 0;
+          break;
+        }
+      if (stats_once (g, id, err) < 0)
+        break;
+      clock_gettime (CLOCK_MONOTONIC, &now);
+      deadline = now.tv_sec * 1000LL + now.tv_nsec / 1000000 + interval * 1000LL;
+      for (;;)
+        {
+          int left;
+          clock_gettime (CLOCK_MONOTONIC, &now);
+          left = (int) (deadline - (now.tv_sec * 1000LL + now.tv_nsec / 1000000));
+          if (left <= 0)
+            break;
+          if (poll (&p, p.fd >= 0 ? 1 : 0, left) > 0 && (p.revents & POLLIN))
+            {
+              uint64_t n = 0;
+              if (brig_cgroup_oom_read (oom, &n, NULL) == 0 && n > 0)
+                {
+                  printf ("{\"type\":\"oom\",\"id\":\"%s\"}\n", id);
+                  fflush (stdout);
+                }
+            }
+        }
+    }
+out:
+  if (oom)
+    brig_cgroup_oom_free (oom);
   if (cg)
     brig_cgroup_free (cg);
   ocispec_free (&brig_state_type, st);
@@ -79,11 +143,5 @@ cmd_events (int argc, char **argv, struct brig_global *g, struct brig_error **er
     return 1;
   if (once)
     return stats_once (g, argv[optind], err) < 0 ? 1 : 0;
-  for (;;)
-    {
-      struct timespec ts = { interval, 0 };
-      if (stats_once (g, argv[optind], err) < 0)
-        return 1;
-      nanosleep (&ts, NULL);
-    }
+  return stream (g, argv[optind], interval, err) < 0 ? 1 : 0;
 }
