@@ -50,8 +50,7 @@ touch "$nsdir/net" "$nsdir/uts"
 on_exit "umount -l '$nsdir/net'; umount -l '$nsdir/uts'"
 if unshare --net="$nsdir/net" --uts="$nsdir/uts" true; then
   nsenter --uts="$nsdir/uts" hostname joined-uts-host
-  nsenter --net="$nsdir/net" ip link set lo up
-  b=$(make_bundle ns-join sh -c "$NS_SCRIPT; hostname; cat /sys/class/net/lo/operstate")
+  b=$(make_bundle ns-join sh -c "$NS_SCRIPT; hostname")
   jq_edit "$b" "del(.hostname) | .linux.namespaces = [.linux.namespaces[]
     | if .type == \"network\" then .path = \"$nsdir/net\" elif .type == \"uts\" then .path = \"$nsdir/uts\" else . end]"
   out=$(run_ctr "$b" "ns-join-$T_SFX"); rc=$?
