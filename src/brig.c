@@ -13,6 +13,7 @@
 #include "log.h"
 #include "selfexe.h"
 #include "state.h"
+#include "userns.h"
 #include "utils.h"
 
 extern char **environ;
@@ -33,6 +34,7 @@ static const struct brig_cmd commands[] = {
   { "update", cmd_update, "[options] <container-id>", "change a container's resources", false },
   { "events", cmd_events, "[options] <container-id>", "stats and events of a container", false },
   { "features", cmd_features, "", "print what this build supports (JSON)", false },
+  { "check", cmd_check, "[--format text|json]", "check the host for rootless containers", false },
 };
 
 const struct brig_cmd *
@@ -235,8 +237,10 @@ main (int argc, char **argv)
       return 1;
     }
 
+  /* auto: not root of the initial user namespace (a user, or root in a
+     rootlesskit namespace), as runc decides */
   if (strcmp (rootless, "auto") == 0)
-    g.rootless = geteuid () != 0;
+    g.rootless = brig_userns_running_rootless ();
   else if (brig_parse_bool (rootless, &g.rootless) < 0)
     {
       fprintf (stderr, "brig: --rootless: expected true, false or auto, got `%s`\n", rootless);
@@ -244,11 +248,28 @@ main (int argc, char **argv)
     }
   if (root == NULL)
     {
-      root = brig_default_root (geteuid () != 0, &err);
+      /* state under $XDG_RUNTIME_DIR for a user; for root only when asked
+         (--rootless true) and set.  Commands that keep no state (spec,
+         features, check) work without it. */
+      /* as runc: a user, or root of a user namespace that is not the
+         host's (rootless podman runs its runtime that way) unless $USER
+         says root */
+      const char *xdg_env = getenv ("XDG_RUNTIME_DIR");
+      const char *user = getenv ("USER");
+      bool have_xdg = xdg_env != NULL && *xdg_env != '\0';
+      bool xdg = geteuid () != 0
+                 || (have_xdg && brig_userns_running_rootless () && (user == NULL || strcmp (user, "root") != 0))
+                 || (strcmp (rootless, "auto") != 0 && g.rootless && have_xdg);
+      root = brig_default_root (xdg, &err);
       if (root == NULL)
         {
-          brig_log_error (err);
-          return 1;
+          if (strcmp (cmd->name, "spec") != 0 && strcmp (cmd->name, "features") != 0
+              && strcmp (cmd->name, "check") != 0)
+            {
+              brig_log_error (err);
+              return 1;
+            }
+          brig_error_free (&err);
         }
     }
   g.root = root;

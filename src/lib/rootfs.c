@@ -13,9 +13,11 @@
 #include <sys/syscall.h>
 
 #include "devices.h"
+#include "idmap.h"
 #include "inroot.h"
 #include "mountfd.h"
 #include "mountopts.h"
+#include "procfs.h"
 #include "rootfs.h"
 #include "rootless.h"
 #include "utils.h"
@@ -55,6 +57,73 @@ mount_on_fd (const char *src, int dstfd, const char *type, unsigned long flags, 
   return 0;
 }
 
+/* Our own cgroup in the hierarchy whose super options are SUPER (the v1
+   controllers, "name=systemd"), or in the unified one when SUPER is NULL:
+   the path from /proc/self/cgroup, or NULL. */
+static char *
+own_cgroup (const char *super)
+{
+  _cleanup_free_ char *buf = NULL;
+  char *line, *save = NULL;
+
+  if (brig_read_file ("/proc/self/cgroup", &buf, NULL, 1 << 16, NULL) < 0)
+    return NULL;
+  for (line = strtok_r (buf, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+    {
+      char *c1 = strchr (line, ':'), *c2 = c1 ? strchr (c1 + 1, ':') : NULL;
+      char *ctrls, *tok, *tsave = NULL;
+      bool all = true;
+      if (c2 == NULL)
+        continue;
+      *c2 = '\0';
+      ctrls = c1 + 1;
+      if (super == NULL || *ctrls == '\0')
+        {
+          if (super == NULL && *ctrls == '\0')
+            return xstrdup (c2 + 1);
+          continue;
+        }
+      for (tok = strtok_r (ctrls, ",", &tsave); tok; tok = strtok_r (NULL, ",", &tsave))
+        {
+          /* whole words of the super options */
+          const char *p = super;
+          size_t l = strlen (tok);
+          bool found = false;
+          while ((p = strstr (p, tok)))
+            {
+              if ((p == super || p[-1] == ',') && (p[l] == ',' || p[l] == '\0'))
+                {
+                  found = true;
+                  break;
+                }
+              p += l;
+            }
+          all = all && found;
+        }
+      if (all)
+        return xstrdup (c2 + 1);
+    }
+  return NULL;
+}
+
+/* Without a private cgroup namespace the container sees its own cgroup,
+   bound from the host (as runc does), read-only unless asked otherwise;
+   the hierarchy's root if ours is not found. */
+static int
+bind_own_cgroup (const char *mp, const char *super, int target, unsigned long flags, const char *dest,
+                 struct brig_error **err)
+{
+  _cleanup_free_ char *own = own_cgroup (super);
+  _cleanup_free_ char *path = own && strcmp (own, "/") != 0 ? xasprintf ("%s%s", mp, own) : xstrdup (mp);
+  _cleanup_close_ int src = open (path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (src < 0)
+    src = open (mp, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (src < 0)
+    return 0;
+  return brig_bind_fd (src, target, false, brig_ms_to_attr (flags | MS_NOSUID | MS_NODEV | MS_NOEXEC), 0, false,
+                       dest, err);
+}
+
 /* /sys/fs/cgroup for a "cgroup" mount: cgroup2 where the host is v2; on
    v1 and hybrid hosts a tmpfs holding one mount per hierarchy, as runc
    does.  Fresh mounts in a private cgroup namespace, else binds of the
@@ -76,12 +145,7 @@ mount_cgroup (struct brig_rootfs *r, int target, const char *dest, unsigned long
     {
       if (r->new_cgroupns && mount_on_fd ("cgroup2", target, "cgroup2", flags, NULL, dest, NULL) == 0)
         return 0;
-      {
-        _cleanup_close_ int src = open ("/sys/fs/cgroup", O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (src < 0)
-          return brig_error_set (err, errno, "open /sys/fs/cgroup");
-        return brig_bind_fd (src, target, true, brig_ms_to_attr (flags), 0, false, dest, err);
-      }
+      return bind_own_cgroup ("/sys/fs/cgroup", NULL, target, flags, dest, err);
     }
 
   if (mount_on_fd ("tmpfs", target, "tmpfs", (flags & ~MS_RDONLY) | MS_NOSUID | MS_NODEV | MS_NOEXEC,
@@ -125,13 +189,7 @@ mount_cgroup (struct brig_rootfs *r, int target, const char *dest, unsigned long
       if (r->new_cgroupns && ! r->userns
           && mount_on_fd (fstype, sub, fstype, flags | MS_NOSUID | MS_NODEV | MS_NOEXEC, opts, dest, NULL) == 0)
         continue;
-      {
-        _cleanup_close_ int src = open (mp, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (src < 0)
-          continue;
-        ret = brig_bind_fd (src, sub, false, brig_ms_to_attr (flags | MS_NOSUID | MS_NODEV | MS_NOEXEC), 0,
-                            false, dest, err);
-      }
+      ret = bind_own_cgroup (mp, opts, sub, flags, dest, err);
     }
   free (line);
   fclose (mi);
@@ -177,13 +235,13 @@ mount_one (struct brig_rootfs *r, size_t idx, struct brig_error **err)
   if (brig_mount_opts_parse (m->options, m->options_len, &o, err) < 0)
     return brig_error_prefix (err, "mounts[%zu].options", idx);
   bind = o.bind || is_type (type, "bind");
-  if (o.idmap || m->uid_mappings_len || m->gid_mappings_len)
+  if (brig_idmap_wanted (m, &o))
     {
-      brig_error_set (err, ENOTSUP, "mounts[%zu]: id-mapped mounts are not supported yet", idx);
-      goto out;
+      /* idmap.h: made by the parent (root) or here (rootless) */
+      if (brig_idmap_mount (r->spec, r->bundle, r->rootfd, r->idmap_fds, r->userns, idx, &o, err) < 0)
+        goto out;
     }
-
-  if (bind)
+  else if (bind)
     {
       _cleanup_free_ char *src = NULL;
       _cleanup_close_ int srcfd = -1;
@@ -296,6 +354,56 @@ root_propagation (const struct oci_spec *s, bool early)
   return 0;
 }
 
+/* Without a cgroup namespace of its own, a container in a user namespace
+   (every rootless one) sees the host's cgroup hierarchies: a "cgroup"
+   mount falls back to binds of them, an rbind of /sys brings them along
+   under a top-level-only "ro".  Every cgroupfs under the rootfs is made
+   read-only then, whatever the options said (CVE-2023-25809). */
+static int
+cgroupfs_readonly (struct brig_rootfs *r, struct brig_error **err)
+{
+  size_t plen = strlen (r->rootfs);
+  _cleanup_close_ int fd = -1;
+  char *line = NULL;
+  size_t cap = 0;
+  FILE *mi;
+  int ret = 0;
+
+  if (r->new_cgroupns || ! r->userns)
+    return 0;
+  fd = brig_procfs_openat ("self/mountinfo", O_RDONLY, err);
+  if (fd < 0)
+    return -1;
+  mi = fdopen (fd, "re");
+  if (mi == NULL)
+    return brig_error_set (err, errno, "read /proc/self/mountinfo");
+  fd = -1;
+  while (ret == 0 && getline (&line, &cap, mi) > 0)
+    {
+      char mp[4096], fstype[64];
+      const char *sep = strstr (line, " - ");
+      _cleanup_close_ int t = -1;
+      if (sep == NULL || sscanf (line, "%*s %*s %*s %*s %4095s", mp) != 1 || sscanf (sep + 3, "%63s", fstype) != 1)
+        continue;
+      if (strcmp (fstype, "cgroup") != 0 && strcmp (fstype, "cgroup2") != 0)
+        continue;
+      if (strncmp (mp, r->rootfs, plen) != 0 || (mp[plen] != '/' && mp[plen] != '\0'))
+        continue;
+      if (strchr (mp, '\\'))
+        {
+          ret = brig_error_set (err, 0, "cannot make cgroupfs `%s` read-only (escaped mount point)", mp);
+          break;
+        }
+      t = brig_inroot_open (r->rootfd, mp[plen] ? mp + plen : "/", O_PATH | O_NOFOLLOW, 0, NULL);
+      if (t < 0)
+        continue; /* over-mounted: out of reach anyway */
+      ret = brig_setattr_fd (t, MOUNT_ATTR_RDONLY, 0, false, mp + plen, err);
+    }
+  free (line);
+  fclose (mi);
+  return ret < 0 ? brig_error_prefix (err, "read-only cgroupfs without a cgroup namespace") : 0;
+}
+
 int
 brig_rootfs_prepare (struct brig_rootfs *r, struct brig_error **err)
 {
@@ -314,6 +422,8 @@ brig_rootfs_prepare (struct brig_rootfs *r, struct brig_error **err)
   for (i = 0; i < s->mounts_len; i++)
     if (mount_one (r, i, err) < 0)
       return -1;
+  if (cgroupfs_readonly (r, err) < 0)
+    return -1;
 
   return brig_devices_setup (r, err);
 }
