@@ -36,6 +36,7 @@ int cmd_resume (int, char **, struct brig_global *, struct brig_error **);
 int cmd_update (int, char **, struct brig_global *, struct brig_error **);
 int cmd_events (int, char **, struct brig_global *, struct brig_error **);
 int cmd_features (int, char **, struct brig_global *, struct brig_error **);
+int cmd_check (int, char **, struct brig_global *, struct brig_error **);
 
 /* The command table (brig.c), for --help. */
 const struct brig_cmd *brig_find_cmd (const char *name);
