@@ -151,6 +151,11 @@ parse_number (yajl_val v, enum ocispec_kind kind, void *dst, const char *path, c
           return -1;
         }
       u = strtoull (s, &end, 10);
+      if (errno == ERANGE && ! *end)
+        {
+          perr_set (err, path, "value %s out of range", s);
+          return -1;
+        }
       if (errno || *end || end == s)
         {
           perr_set (err, path, "expected an integer, got %s", s);
@@ -171,6 +176,11 @@ parse_number (yajl_val v, enum ocispec_kind kind, void *dst, const char *path, c
   else
     {
       long long l = strtoll (s, &end, 10);
+      if (errno == ERANGE && ! *end)
+        {
+          perr_set (err, path, "value %s out of range", s);
+          return -1;
+        }
       if (errno || *end || end == s)
         {
           perr_set (err, path, "expected an integer, got %s", s);
@@ -385,6 +395,49 @@ parse_object (const struct ocispec_type *t, yajl_val v, const char *path, char *
   return obj;
 }
 
+/* yajl builds and frees its tree recursively: a few MB of "[[[[" blew
+   the stack (bad-input table: deeply nested JSON).  No OCI document
+   nests more than a dozen levels; refuse what is deeper than this. */
+#define OCISPEC_MAX_DEPTH 512
+#define OCISPEC_MAX_DEPTH_S "512"
+
+/* The same scan refuses "\u0000" in a string: the C strings the model
+   keeps would end there, so a key "ociVersion\u0000x" would be read as
+   "ociVersion" (and a value as its prefix). */
+static const char *
+bad_text (const char *s, size_t len)
+{
+  size_t i;
+  int depth = 0;
+  bool in_string = false;
+
+  for (i = 0; i < len; i++)
+    {
+      char c = s[i];
+      if (in_string)
+        {
+          if (c == '\\')
+            {
+              if (i + 5 < len && memcmp (s + i + 1, "u0000", 5) == 0)
+                return "\\u0000 (NUL) in a string";
+              i++;
+            }
+          else if (c == '"')
+            in_string = false;
+        }
+      else if (c == '"')
+        in_string = true;
+      else if (c == '[' || c == '{')
+        {
+          if (++depth > OCISPEC_MAX_DEPTH)
+            return "nested deeper than " OCISPEC_MAX_DEPTH_S " levels";
+        }
+      else if (c == ']' || c == '}')
+        depth--;
+    }
+  return NULL;
+}
+
 void *
 ocispec_parse (const struct ocispec_type *type, const char *json, size_t len, char **err)
 {
@@ -404,6 +457,14 @@ ocispec_parse (const struct ocispec_type *type, const char *json, size_t len, ch
       free (copy);
       return perr_set (err, NULL, "invalid JSON: NUL byte in input");
     }
+  {
+    const char *why = bad_text (copy, len);
+    if (why)
+      {
+        free (copy);
+        return perr_set (err, NULL, "invalid JSON: %s", why);
+      }
+  }
   tree = yajl_tree_parse (copy, errbuf, sizeof (errbuf));
   free (copy);
   if (tree == NULL)

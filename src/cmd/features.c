@@ -60,7 +60,7 @@ cmd_features (int argc, char **argv, struct brig_global *g, struct brig_error **
           "    \"apparmor\": {\"enabled\": true},\n"
           "    \"selinux\": {\"enabled\": %s},\n"
           "    \"intelRdt\": {\"enabled\": false},\n"
-          "    \"mountExtensions\": {\"idmap\": {\"enabled\": false}}\n  },\n"
+          "    \"mountExtensions\": {\"idmap\": {\"enabled\": true}}\n  },\n"
           "  \"annotations\": {\"io.github.brig.version\": \"%s\"},\n"
           "  \"potentiallyUnsafeConfigAnnotations\": [\"org.systemd.property.\"]\n}\n",
 #ifdef HAVE_SELINUX

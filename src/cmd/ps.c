@@ -8,6 +8,7 @@
 
 #include "cgroup.h"
 #include "cmd.h"
+#include "rootless.h"
 #include "state.h"
 #include "utils.h"
 
@@ -32,11 +33,7 @@ container_pids (struct brig_global *g, const char *id, pid_t **pids, size_t *n, 
           brig_cgroup_free (cg);
         }
       else
-        {
-          *pids = xmalloc (sizeof (pid_t));
-          (*pids)[0] = st->pid;
-          *n = 1;
-        }
+        r = brig_rootless_pids (st->pid, pids, n);
     }
   ocispec_free (&brig_state_type, st);
   return r;

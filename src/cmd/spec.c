@@ -54,9 +54,10 @@ strv_remove (char **v, size_t *n, const char *what)
   v[j] = NULL;
 }
 
-/* Rootless: a user namespace mapping the caller to root, no network or
-   cgroup namespace of our own (so /sys is bound, not mounted), no
-   resources, no gid=5 for devpts (that group is not mapped). */
+/* Rootless, as runc's: a user namespace mapping the caller to root, no
+   network namespace of our own (so /sys is bound, not mounted: a new
+   sysfs needs a network namespace the user namespace owns), no
+   resources, no uid=/gid= mount options (those ids are not mapped). */
 static void
 make_rootless (struct oci_spec *s)
 {
@@ -66,7 +67,7 @@ make_rootless (struct oci_spec *s)
   for (i = j = 0; i < lx->namespaces_len; i++)
     {
       struct oci_namespace *ns = lx->namespaces[i];
-      if (strcmp (ns->type, "network") == 0 || strcmp (ns->type, "cgroup") == 0)
+      if (strcmp (ns->type, "network") == 0 || strcmp (ns->type, "user") == 0)
         {
           ocispec_free (&oci_namespace_type, ns);
           continue;
@@ -93,8 +94,14 @@ make_rootless (struct oci_spec *s)
   for (i = 0; i < s->mounts_len; i++)
     {
       struct oci_mount *m = s->mounts[i];
-      if (strcmp (m->destination, "/dev/pts") == 0)
-        strv_remove (m->options, &m->options_len, "gid=5");
+      for (j = 0; j < m->options_len;)
+        if (strncmp (m->options[j], "uid=", 4) == 0 || strncmp (m->options[j], "gid=", 4) == 0)
+          {
+            _cleanup_free_ char *opt = xstrdup (m->options[j]);
+            strv_remove (m->options, &m->options_len, opt);
+          }
+        else
+          j++;
       if (strcmp (m->destination, "/sys") == 0)
         {
           free (m->type);

@@ -8,6 +8,7 @@
 #include "devices.h"
 #include "inroot.h"
 #include "mountfd.h"
+#include "userns.h"
 #include "utils.h"
 
 static const struct
@@ -36,7 +37,9 @@ make_device (struct brig_rootfs *r, const char *path, mode_t type, unsigned maj,
   dir = brig_inroot_mkdir_all (r->rootfd, *copy ? copy : "/", 0755, err);
   if (dir < 0)
     return -1;
-  if (! r->userns)
+  /* a runtime that itself runs in a user namespace (rootlesskit,
+     podman's) cannot mknod either, even for a container without one */
+  if (! r->userns && brig_userns_in_initial ())
     {
       unlinkat (dir, name, 0);
       if (mknodat (dir, name, type | (mode & 07777), makedev (maj, min)) < 0)
@@ -53,9 +56,15 @@ make_device (struct brig_rootfs *r, const char *path, mode_t type, unsigned maj,
     int fd;
     struct stat st;
     if (host < 0)
-      return brig_error_set (err, errno, "open host device `%s` to bind it", path);
+      return brig_error_set (err, errno,
+                             "open host device `%s` to bind it (in a user namespace mknod is not allowed: "
+                             "devices are bind-mounted from the same path on the host)",
+                             path);
     if (fstat (host, &st) < 0 || (st.st_mode & S_IFMT) != type || st.st_rdev != makedev (maj, min))
-      return brig_error_set (err, ENODEV, "host `%s` is not device %u:%u", path, maj, min);
+      return brig_error_set (err, ENODEV,
+                             "host `%s` is not device %u:%u (in a user namespace devices are bind-mounted from "
+                             "the same path on the host)",
+                             path, maj, min);
     fd = openat (dir, name, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0 && errno != EEXIST)
       return brig_error_set (err, errno, "create `%s`", path);

@@ -16,8 +16,10 @@
 
 #include "cgroup.h"
 #include "exec.h"
+#include "log.h"
 #include "namespaces.h"
 #include "process.h"
+#include "procfs.h"
 #include "seccomp.h"
 #include "state.h"
 #include "sync.h"
@@ -203,6 +205,12 @@ exec_child_main (struct exec_child *c)
 
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  /* the procfs handle for oom_score_adj, setgroups and LSM labels is the
+     host's, opened before we join the container's mount namespace: a
+     container that mounted over its /proc must not get those writes
+     (CVE-2019-16884, CVE-2025-52881) */
+  if (brig_procfs_root (&err) < 0)
+    goto fail;
   if (c->ns_flags && setns (c->pidfd, c->ns_flags & ~(c->pid_late ? 0 : CLONE_NEWPID)) < 0)
     {
       brig_error_set (&err, errno, "exec: join the container's namespaces");
@@ -222,17 +230,17 @@ exec_child_main (struct exec_child *c)
       prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
       brig_sync_send_creds (c->sock, SYNC_INIT_PID);
     }
-  if (c->ns_flags & CLONE_NEWUSER)
-    {
-      char buf[16] = "";
-      int fd = open ("/proc/self/setgroups", O_RDONLY | O_CLOEXEC);
-      if (fd >= 0)
-        {
-          if (read (fd, buf, sizeof (buf) - 1) > 0 && strncmp (buf, "deny", 4) == 0)
-            c->plan.setgroups_denied = true;
-          close (fd);
-        }
-    }
+  {
+    /* the container's user namespace, or the runtime's own, may deny it */
+    char buf[16] = "";
+    int fd = brig_procfs_openat ("self/setgroups", O_RDONLY, NULL);
+    if (fd >= 0)
+      {
+        if (read (fd, buf, sizeof (buf) - 1) > 0 && strncmp (buf, "deny", 4) == 0)
+          c->plan.setgroups_denied = true;
+        close (fd);
+      }
+  }
   if (c->plan.p->terminal)
     {
       int master = -1;
@@ -290,6 +298,17 @@ brig_container_exec (const struct brig_exec_opts *o, int *status, struct brig_er
   bool blocked = false;
 
   *status = 0;
+  /* --preserve-fds N keeps fds 3..N+2 open in the process: each must be
+     one the caller passed, not one brig opened itself (runc #5474) */
+  if (o->preserve_fds < 0 || o->preserve_fds > 65536)
+    return brig_error_set (err, 0, "exec: --preserve-fds: invalid value %d", o->preserve_fds);
+  {
+    int fd;
+    for (fd = 3; fd < 3 + o->preserve_fds; fd++)
+      if (fcntl (fd, F_GETFD) < 0 || fd == brig_log_fd ())
+        return brig_error_set (err, 0, "exec: --preserve-fds %d: fd %d was not passed to brig", o->preserve_fds,
+                               fd);
+  }
   if (brig_container_load (o->g, o->id, &dirfd, &st, err) < 0)
     return -1;
   sts = brig_state_status (dirfd, st);

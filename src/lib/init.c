@@ -131,12 +131,16 @@ brig_init_main (struct brig_init_args *a)
     _exit (1);
 
   in_userns = a->ns->userns;
+  {
+    /* denied in the container's user namespace, or in the one the
+       runtime itself runs in (podman's, rootlesskit's) */
+    char buf[16] = "";
+    _cleanup_close_ int fd = brig_procfs_openat ("self/setgroups", O_RDONLY, NULL);
+    if (fd >= 0 && read (fd, buf, sizeof (buf) - 1) > 0 && strncmp (buf, "deny", 4) == 0)
+      a->plan.setgroups_denied = true;
+  }
   if (in_userns)
     {
-      char buf[16] = "";
-      _cleanup_close_ int fd = brig_procfs_openat ("self/setgroups", O_RDONLY, NULL);
-      if (fd >= 0 && read (fd, buf, sizeof (buf) - 1) > 0 && strncmp (buf, "deny", 4) == 0)
-        a->plan.setgroups_denied = true;
       if (! a->ns->two_stage)
         {
           setresgid (0, 0, 0);
@@ -189,6 +193,7 @@ brig_init_main (struct brig_init_args *a)
   r.new_cgroupns = (a->ns->new_flags | a->ns->join_flags) & CLONE_NEWCGROUP;
   r.new_netns = (a->ns->new_flags | a->ns->join_flags) & CLONE_NEWNET;
   r.no_pivot = a->no_pivot;
+  r.idmap_fds = a->idmap_fds;
   r.rootfd = r.devnull = -1;
   if (brig_rootfs_prepare (&r, &err) < 0)
     fail (a, err);

@@ -28,6 +28,7 @@ struct brig_init_args
   struct brig_process_plan plan;
   const struct brig_seccomp *seccomp;
   bool seccomp_notify;
+  const int *idmap_fds;    /* id-mapped mounts made by the parent (idmap.h), or NULL */
 };
 
 /* Never returns. */

@@ -49,10 +49,34 @@ brig_fd_path (int fd, char buf[static 32])
 
 /* ---- userspace fallback: walk component by component ---- */
 
+/* The directory RESOLVED ("a/b/c", no links, no dots) under ROOTFD,
+   opened one component at a time from ROOTFD's fd, never through a path
+   string the kernel would walk (and follow a swapped-in link on). */
+static int
+reopen_chain (int rootfd, const char *resolved)
+{
+  _cleanup_free_ char *copy = xstrdup (resolved);
+  char *save = NULL, *comp;
+  int cur = openat (rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+  for (comp = strtok_r (copy, "/", &save); comp && cur >= 0; comp = strtok_r (NULL, "/", &save))
+    {
+      int next = openat (cur, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      int saved = errno;
+      close (cur);
+      errno = saved;
+      cur = next;
+    }
+  return cur;
+}
+
 /* Resolve PATH inside ROOTFD as if ROOTFD were "/"; returns an O_PATH fd
    of the final component (following a final symlink if FOLLOW_LAST), or
-   -1.  The resolved prefix is kept as a list of components that are known
-   not to be symlinks, so ".." and absolute links can never climb out. */
+   -1.  Every component is opened with O_NOFOLLOW relative to the fd of
+   its parent, so a directory swapped for a symlink by a racing container
+   (CVE-2021-30465, CVE-2024-45310) is seen as the link it is and
+   resolved here, in root; ".." and absolute links restart from ROOTFD
+   and can never climb out. */
 static int
 walk_in_root (int rootfd, const char *path, bool follow_last, int depth)
 {
@@ -60,6 +84,7 @@ walk_in_root (int rootfd, const char *path, bool follow_last, int depth)
   char pending[2 * PATH_MAX];       /* what is left to walk */
   size_t rlen = 0;
   int links = depth;
+  int cur, saved;
 
   if (strlen (path) >= sizeof (pending))
     {
@@ -67,11 +92,15 @@ walk_in_root (int rootfd, const char *path, bool follow_last, int depth)
       return -1;
     }
   strcpy (pending, path);
+  cur = openat (rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (cur < 0)
+    return -1;
   for (;;)
     {
       char *p = pending, comp[NAME_MAX + 1];
       size_t cl;
       struct stat st;
+      bool last;
       int fd;
 
       while (*p == '/')
@@ -82,11 +111,12 @@ walk_in_root (int rootfd, const char *path, bool follow_last, int depth)
       if (cl > NAME_MAX)
         {
           errno = ENAMETOOLONG;
-          return -1;
+          goto fail;
         }
       memcpy (comp, p, cl);
       comp[cl] = '\0';
       memmove (pending, p + cl, strlen (p + cl) + 1);
+      last = pending[strspn (pending, "/")] == '\0';
 
       if (strcmp (comp, ".") == 0)
         continue;
@@ -98,56 +128,81 @@ walk_in_root (int rootfd, const char *path, bool follow_last, int depth)
           else
             resolved[0] = '\0';
           rlen = strlen (resolved);
+          close (cur);
+          cur = reopen_chain (rootfd, resolved);
+          if (cur < 0)
+            return -1;
           continue;
         }
       if (rlen + cl + 2 >= sizeof (resolved))
         {
           errno = ENAMETOOLONG;
-          return -1;
+          goto fail;
         }
-      {
-        char cand[PATH_MAX + NAME_MAX + 2];
-        snprintf (cand, sizeof (cand), "%s%s%s", resolved, rlen ? "/" : "", comp);
-        fd = openat (rootfd, cand, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0)
-          return -1;
-        if (fstat (fd, &st) < 0)
-          {
-            close (fd);
-            return -1;
-          }
-        close (fd);
-        if (S_ISLNK (st.st_mode) && (pending[strspn (pending, "/")] != '\0' || follow_last))
-          {
-            char target[PATH_MAX], rest[3 * PATH_MAX + 2];
-            ssize_t n = readlinkat (rootfd, cand, target, sizeof (target) - 1);
-            if (n < 0)
-              return -1;
-            if (++links > 40)
-              {
-                errno = ELOOP;
+      fd = openat (cur, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+      if (fd < 0)
+        goto fail;
+      if (fstat (fd, &st) < 0)
+        {
+          saved = errno;
+          close (fd);
+          errno = saved;
+          goto fail;
+        }
+      if (S_ISLNK (st.st_mode) && (! last || follow_last))
+        {
+          char target[PATH_MAX], rest[3 * PATH_MAX + 2];
+          /* the link read from its own fd: it cannot be swapped again
+             between the check and the read */
+          ssize_t n = readlinkat (fd, "", target, sizeof (target) - 1);
+          saved = errno;
+          close (fd);
+          errno = saved;
+          if (n < 0)
+            goto fail;
+          if (++links > 40)
+            {
+              errno = ELOOP;
+              goto fail;
+            }
+          target[n] = '\0';
+          if (target[0] == '/')
+            {
+              resolved[0] = '\0';
+              rlen = 0;
+              close (cur);
+              cur = openat (rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+              if (cur < 0)
                 return -1;
-              }
-            target[n] = '\0';
-            if (target[0] == '/')
-              {
-                resolved[0] = '\0';
-                rlen = 0;
-              }
-            if (strlen (target) + strlen (pending) + 2 >= sizeof (rest))
-              {
-                errno = ENAMETOOLONG;
-                return -1;
-              }
-            snprintf (rest, sizeof (rest), "%s/%s", target, pending);
-            snprintf (pending, sizeof (pending), "%s", rest);
-            continue;
-          }
-        snprintf (resolved, sizeof (resolved), "%s", cand);
-        rlen = strlen (resolved);
-      }
+            }
+          if (strlen (target) + strlen (pending) + 2 >= sizeof (rest))
+            {
+              errno = ENAMETOOLONG;
+              goto fail;
+            }
+          snprintf (rest, sizeof (rest), "%s/%s", target, pending);
+          snprintf (pending, sizeof (pending), "%s", rest);
+          continue;
+        }
+      if (! last && ! S_ISDIR (st.st_mode))
+        {
+          close (fd);
+          errno = ENOTDIR;
+          goto fail;
+        }
+      memcpy (resolved + rlen, "/", rlen ? 1 : 0);
+      rlen += rlen ? 1 : 0;
+      memcpy (resolved + rlen, comp, cl + 1);
+      rlen += cl;
+      close (cur);
+      cur = fd;
     }
-  return openat (rootfd, rlen ? resolved : ".", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  return cur;
+fail:
+  saved = errno;
+  close (cur);
+  errno = saved;
+  return -1;
 }
 
 int
@@ -216,13 +271,21 @@ brig_inroot_open (int rootfd, const char *path, int flags, mode_t mode, struct b
         return fd;
       }
     final = openat (parent, last, flags | O_NOFOLLOW | O_CLOEXEC, mode);
-    if (final < 0 && errno == ELOOP && ! (flags & O_NOFOLLOW))
+    /* a symlink (ENOTDIR, not ELOOP, when O_DIRECTORY is asked for):
+       resolve it in root */
+    if (final < 0 && (errno == ELOOP || (errno == ENOTDIR && (flags & O_DIRECTORY))) && ! (flags & O_NOFOLLOW))
       {
-        /* a symlink: resolve it in root */
+        struct stat st;
         int d = walk_in_root (rootfd, path, true, 0);
         if (d < 0)
           {
             brig_error_set (err, errno, "open `%s` in the container rootfs", path);
+            return -1;
+          }
+        if ((flags & O_DIRECTORY) && (fstat (d, &st) < 0 || ! S_ISDIR (st.st_mode)))
+          {
+            close (d);
+            brig_error_set (err, ENOTDIR, "open `%s` in the container rootfs", path);
             return -1;
           }
         if (flags & O_PATH)

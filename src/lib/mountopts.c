@@ -162,7 +162,9 @@ brig_mount_opts_parse (char *const *opts, size_t n, struct brig_mount_opts *o, s
             }
           break;
         }
-      if (found)
+      /* an empty option means nothing (it would put ",," or a leading
+         comma in the data string mount(2) gets: fuzz finding) */
+      if (found || *opt == '\0')
         continue;
       if (strchr (opt, ',') != NULL)
         {

@@ -20,6 +20,7 @@ struct brig_rootfs
   bool no_pivot;
   int rootfd;            /* O_PATH of the rootfs mount, set by prepare */
   int devnull;           /* O_PATH of the host's /dev/null, checked 1:3 */
+  const int *idmap_fds;  /* per mounts[] entry: an id-mapped mount the parent made, or -1 (idmap.h) */
 };
 
 /* Propagation, the rootfs bind, every mounts[] entry, /dev.  Before the

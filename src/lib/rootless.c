@@ -1,12 +1,16 @@
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 
+#include "inroot.h"
 #include "mountfd.h"
 #include "rootless.h"
+#include "userns.h"
 #include "utils.h"
 
 static bool
@@ -77,7 +81,7 @@ brig_rootless_mount_fallback (const struct brig_rootless_mount *m, int errnum, s
         return brig_error_set (err, errno, "open /sys to bind it on `%s`", m->dest);
       return brig_bind_fd (sys, m->target, true, brig_ms_to_attr (m->flags | MS_RDONLY), 0, true, m->dest, err);
     }
-  if (! m->userns)
+  if (! m->userns && brig_userns_in_initial ())
     return -1;
 
   /* mqueue: needs an ipc namespace of the user namespace; else the host's */
@@ -124,4 +128,85 @@ brig_rootless_mount_fallback (const struct brig_rootless_mount *m, int errnum, s
                           "overlay, fuse and bind mounts; other filesystems need real root: bind-mount a "
                           "host directory instead");
   return -1;
+}
+
+/* ---- the processes of a container without a cgroup ---- */
+
+static bool
+same_ns (pid_t pid, const char *ns, const struct stat *want)
+{
+  char path[64];
+  struct stat st;
+  snprintf (path, sizeof (path), "/proc/%d/ns/%s", (int) pid, ns);
+  return stat (path, &st) == 0 && st.st_ino == want->st_ino && st.st_dev == want->st_dev;
+}
+
+static pid_t
+parent_of (pid_t pid)
+{
+  char path[64], buf[512];
+  const char *p;
+  int fd, n, ppid = 0;
+  snprintf (path, sizeof (path), "/proc/%d/stat", (int) pid);
+  fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return 0;
+  n = read (fd, buf, sizeof (buf) - 1);
+  close (fd);
+  if (n <= 0)
+    return 0;
+  buf[n] = '\0';
+  p = strrchr (buf, ')');
+  if (p == NULL || sscanf (p + 2, "%*c %d", &ppid) != 1)
+    return 0;
+  return ppid;
+}
+
+int
+brig_rootless_pids (pid_t init, pid_t **pids, size_t *n)
+{
+  char path[64];
+  struct stat ns, self;
+  DIR *d;
+  struct dirent *de;
+  size_t cap = 16;
+  bool own_pidns;
+
+  *n = 0;
+  *pids = xcalloc (cap, sizeof (pid_t));
+  (*pids)[(*n)++] = init;
+  snprintf (path, sizeof (path), "/proc/%d/ns/pid", (int) init);
+  if (stat (path, &ns) < 0)
+    return 0;
+  own_pidns = stat ("/proc/self/ns/pid", &self) == 0 && (self.st_ino != ns.st_ino || self.st_dev != ns.st_dev);
+  d = opendir ("/proc");
+  if (d == NULL)
+    return 0;
+  while ((de = readdir (d)))
+    {
+      int pid;
+      bool member = false;
+      if (brig_parse_int (de->d_name, &pid) < 0 || pid == init)
+        continue;
+      if (own_pidns)
+        member = same_ns (pid, "pid", &ns);
+      else
+        {
+          /* no pid namespace: the init's descendants */
+          pid_t p = pid;
+          int depth = 0;
+          while (p > 1 && depth++ < 64 && ! member)
+            {
+              p = parent_of (p);
+              member = p == init;
+            }
+        }
+      if (! member)
+        continue;
+      if (*n == cap)
+        *pids = xrealloc (*pids, (cap *= 2) * sizeof (pid_t));
+      (*pids)[(*n)++] = pid;
+    }
+  closedir (d);
+  return 0;
 }

@@ -5,6 +5,8 @@
 #define BRIG_ROOTLESS_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
 
 #include "error.h"
 
@@ -23,5 +25,10 @@ struct brig_rootless_mount
    fallback.  0 when it worked (*err is cleared), else -1 with *err
    explaining why. */
 int brig_rootless_mount_fallback (const struct brig_rootless_mount *m, int errnum, struct brig_error **err);
+
+/* The processes of a container that has no cgroup (rootless without
+   delegation): every process in the init's pid namespace, or without
+   one, the init and its descendants.  The init comes first. */
+int brig_rootless_pids (pid_t init, pid_t **pids, size_t *n);
 
 #endif

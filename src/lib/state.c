@@ -56,6 +56,12 @@ brig_validate_id (const char *id, struct brig_error **err)
       char c = *p;
       bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'
                 || c == '+' || c == '-' || (c == '.' && p != id);
+      /* a control character is not echoed: the error stays one line */
+      if (! ok && ((unsigned char) c < 0x20 || c == 0x7f))
+        return brig_error_set (err, 0,
+                               "invalid container id: control character 0x%02x: must match "
+                               "[a-zA-Z0-9_+-][a-zA-Z0-9_+.-]*",
+                               (unsigned char) c);
       if (! ok)
         return brig_error_set (err, 0,
                                "invalid container id `%s`: must match [a-zA-Z0-9_+-][a-zA-Z0-9_+.-]*", id);
@@ -150,7 +156,10 @@ brig_state_read (int dirfd, struct brig_state **out, struct brig_error **err)
   size_t len;
   struct brig_state *st;
 
-  if (brig_read_file_at (dirfd, "state.json", &buf, &len, 1 << 20, NULL) < 0)
+  /* the annotations come from config.json, which may be 64 MB: what
+     create wrote must be readable (a 3 MB annotation made every command
+     after create fail: bad-input table) */
+  if (brig_read_file_at (dirfd, "state.json", &buf, &len, 64 << 20, NULL) < 0)
     {
       /* a create killed before its first write leaves an empty dir: a
          stopped container, for delete to clean up */

@@ -6,6 +6,8 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -13,6 +15,7 @@
 #include <linux/sched.h>
 
 #include "procfs.h"
+#include "sync.h"
 #include "userns.h"
 #include "utils.h"
 
@@ -383,6 +386,15 @@ brig_userns_running_rootless (void)
   return geteuid () != 0 || ! in_initial_userns ();
 }
 
+bool
+brig_userns_in_initial (void)
+{
+  static int cached = -1;
+  if (cached < 0)
+    cached = in_initial_userns ();
+  return cached;
+}
+
 int
 brig_userns_validate (const struct oci_spec *s, struct brig_error **err)
 {
@@ -462,11 +474,19 @@ brig_userns_fd_for (struct oci_id_mapping **uids, size_t nu, struct oci_id_mappi
                     struct brig_error **err)
 {
   struct clone_args args = { 0 };
-  int p[2], fd = -1;
-  pid_t pid;
+  int hold[2], tell[2], fd = -1;
+  char num[16] = "";
+  ssize_t got;
+  pid_t pid, procpid;
 
-  if (pipe2 (p, O_CLOEXEC) < 0)
+  if (pipe2 (hold, O_CLOEXEC) < 0)
     return brig_error_set (err, errno, "pipe");
+  if (pipe2 (tell, O_CLOEXEC) < 0)
+    {
+      close (hold[0]);
+      close (hold[1]);
+      return brig_error_set (err, errno, "pipe");
+    }
   args.flags = CLONE_NEWUSER;
   args.exit_signal = SIGCHLD;
   pid = syscall (SYS_clone3, &args, sizeof (args));
@@ -474,27 +494,56 @@ brig_userns_fd_for (struct oci_id_mapping **uids, size_t nu, struct oci_id_mappi
     pid = syscall (SYS_clone, (unsigned long) CLONE_NEWUSER | SIGCHLD, NULL, NULL, NULL, NULL);
   if (pid == 0)
     {
-      char c;
-      close (p[1]);
+      char c, self[16];
+      ssize_t n;
+      close (hold[1]);
+      close (tell[0]);
+      /* a container's init is not dumpable, so neither are we, and our
+         /proc files belong to the host's root: unreachable for the init
+         in its user namespace.  We hold nothing of value. */
+      prctl (PR_SET_DUMPABLE, 1, 0, 0, 0);
+      /* our pid as /proc numbers it: in a container's init, before
+         pivot_root, /proc belongs to another pid namespace than ours */
+      n = readlink ("/proc/self", self, sizeof (self) - 1);
+      if (n > 0)
+        brig_write_all (tell[1], self, n);
+      close (tell[1]);
       /* live until the parent has the namespace open */
-      while (read (p[0], &c, 1) < 0 && errno == EINTR)
+      while (read (hold[0], &c, 1) < 0 && errno == EINTR)
         ;
       _exit (0);
     }
-  close (p[0]);
+  close (hold[0]);
+  close (tell[1]);
   if (pid < 0)
     {
-      close (p[1]);
+      close (hold[1]);
+      close (tell[0]);
       brig_error_set (err, errno, "create a user namespace for an id-mapped mount");
       return brig_userns_explain (err);
     }
-  if ((nu == 0 || write_maps_direct (pid, "uid", uids, nu, err) == 0)
-      && (ng == 0 || write_maps_direct (pid, "gid", gids, ng, err) == 0))
+  do
+    got = read (tell[0], num, sizeof (num) - 1);
+  while (got < 0 && errno == EINTR);
+  close (tell[0]);
+  procpid = got > 0 ? (pid_t) strtol (num, NULL, 10) : 0;
+  if (procpid <= 0)
+    brig_error_set (err, EPROTO, "the user namespace helper did not report its pid");
+  else if ((nu == 0 || write_maps_direct (procpid, "uid", uids, nu, err) == 0)
+           && (ng == 0 || write_maps_direct (procpid, "gid", gids, ng, err) == 0))
     {
-      _cleanup_free_ char *rel = xasprintf ("%d/ns/user", (int) pid);
-      fd = brig_procfs_openat (rel, O_RDONLY, err);
+      /* ns/user is a magic link: open the verified ns directory, then
+         follow the link from there */
+      _cleanup_free_ char *rel = xasprintf ("%d/ns", (int) procpid);
+      _cleanup_close_ int nsdir = brig_procfs_openat (rel, O_RDONLY | O_DIRECTORY, err);
+      if (nsdir >= 0)
+        {
+          fd = openat (nsdir, "user", O_RDONLY | O_CLOEXEC);
+          if (fd < 0)
+            brig_error_set (err, errno, "open /proc/%d/ns/user", (int) procpid);
+        }
     }
-  close (p[1]);
+  close (hold[1]);
   while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
     ;
   return fd;
@@ -516,4 +565,27 @@ brig_userns_fork_sibling (struct brig_error **err)
   if (pid < 0)
     return brig_error_set (err, errno, "exec: fork into the container's pid namespace");
   return pid;
+}
+
+int
+brig_userns_await_sibling (int sock, pid_t *pid, struct brig_error **err)
+{
+  struct brig_sync_msg *m = xmalloc (sizeof (*m));
+  pid_t mid = *pid;
+  int one = 1, r;
+
+  /* the kernel adds the credentials when the receiver asks at recv time */
+  setsockopt (sock, SOL_SOCKET, SO_PASSCRED, &one, sizeof (one));
+  r = brig_sync_expect (sock, SYNC_INIT_PID, m, err);
+
+  if (r == 0 && m->pid <= 0)
+    r = brig_error_set (err, EPROTO, "exec: no pid from the process in the container");
+  if (r < 0)
+    kill (mid, SIGKILL);
+  while (waitpid (mid, NULL, 0) < 0 && errno == EINTR)
+    ;
+  if (r == 0)
+    *pid = m->pid;
+  free (m);
+  return r;
 }

@@ -24,6 +24,9 @@ int brig_userns_validate (const struct oci_spec *s, struct brig_error **err);
 /* Not root of the initial user namespace: a plain user, or root inside a
    user namespace (rootlesskit).  What `--rootless auto` means. */
 bool brig_userns_running_rootless (void);
+/* This process is in the initial user namespace (cached: call it before
+   entering a new one to learn where the runtime runs). */
+bool brig_userns_in_initial (void);
 
 /* Add to *ERR (a failed clone/unshare/uid_map write with EPERM, EACCES,
    ENOSPC or EUSERS) the sysctl or AppArmor setting that explains it and
@@ -52,5 +55,8 @@ int brig_userns_fd_for (struct oci_id_mapping **uids, size_t nu, struct oci_id_m
    setns(CLONE_NEWPID) it is born in the pid namespace and our parent
    waits for it.  0 in the new process, its pid in this one. */
 pid_t brig_userns_fork_sibling (struct brig_error **err);
+/* Parent side: the sibling's pid (SYNC_INIT_PID with credentials) in
+   place of *PID, the child's, which is reaped. */
+int brig_userns_await_sibling (int sock, pid_t *pid, struct brig_error **err);
 
 #endif
