@@ -418,13 +418,13 @@ brig_process_drop_extra (struct brig_process_plan *plan, struct brig_error **err
 void
 brig_reset_signals (void)
 {
-  sigset_t all;
-  int s;
-  for (s = 1; s < NSIG; s++)
-    if (s != SIGKILL && s != SIGSTOP)
-      signal (s, SIG_DFL);
-  sigemptyset (&all);
-  sigprocmask (SIG_SETMASK, &all, NULL);
+  /* brig changes only these two things (SIGPIPE ignored, signals blocked
+     while `run` forwards them); what the caller set is passed on, as
+     runc does */
+  sigset_t none;
+  signal (SIGPIPE, SIG_DFL);
+  sigemptyset (&none);
+  sigprocmask (SIG_SETMASK, &none, NULL);
 }
 
 int
