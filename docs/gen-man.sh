@@ -4,7 +4,7 @@
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 brig=${1:-$top/src/brig}
-for cmd in create start run state kill delete list spec exec ps pause resume update events features; do
+for cmd in create start run state kill delete list spec exec ps pause resume update events features check; do
   out=$top/docs/brig-$cmd.8
   help=$("$brig" "$cmd" --help 2>&1 || true)
   {
