@@ -1882,3 +1882,69 @@ brig_cgroup_oom_free (struct brig_cgroup_oom *o)
   free (o->dir);
   free (o);
 }
+
+static bool
+hier_has (const struct cg_hier *h, const char *ctrls)
+{
+  _cleanup_free_ char *copy = xstrdup (ctrls);
+  char *tok, *save = NULL;
+  for (tok = strtok_r (copy, ",", &save); tok; tok = strtok_r (NULL, ",", &save))
+    {
+      const char *p = h->name;
+      size_t l = strlen (tok);
+      bool found = false;
+      if (h->v2 && strcmp (tok, "unified") == 0)
+        continue;
+      while (p && (p = strstr (p, tok)))
+        {
+          if ((p == h->name || p[-1] == ',') && (p[l] == ',' || p[l] == '\0'))
+            {
+              found = true;
+              break;
+            }
+          p += l;
+        }
+      if (! found)
+        return false;
+    }
+  return true;
+}
+
+int
+brig_cgroup_descend (struct brig_cgroup *cg, const char *spec, struct brig_error **err)
+{
+  const char *colon = strchr (spec, ':');
+  _cleanup_free_ char *ctrls = colon ? strndup (spec, colon - spec) : NULL;
+  const char *sub = colon ? colon + 1 : spec;
+  size_t i;
+  bool matched = false;
+
+  while (*sub == '/')
+    sub++;
+  if (*sub == '\0' || strstr (sub, "..") != NULL)
+    return brig_error_set (err, 0, "--cgroup `%s`: must name a sub-cgroup inside the container's", spec);
+  for (i = 0; i < cg->n_hier; i++)
+    {
+      struct cg_hier *h = &cg->hier[i];
+      _cleanup_free_ char *np = NULL;
+      struct stat st;
+      if (ctrls && ! hier_has (h, ctrls))
+        continue;
+      np = xasprintf ("%s/%s", h->path, sub);
+      if (stat (np, &st) < 0 || ! S_ISDIR (st.st_mode))
+        return brig_error_set (err, errno ? errno : ENOTDIR, "--cgroup `%s`: sub-cgroup `%s`", spec, np);
+      free (h->path);
+      h->path = steal_pointer (&np);
+      h->created = false;
+      matched = true;
+      if (h == cg->unified)
+        {
+          if (cg->clone_fd >= 0)
+            close (cg->clone_fd);
+          cg->clone_fd = open (h->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        }
+    }
+  if (! matched)
+    return brig_error_set (err, 0, "--cgroup `%s`: no hierarchy has controller(s) `%s`", spec, ctrls ? ctrls : "");
+  return 0;
+}

@@ -100,6 +100,12 @@ void brig_cgroup_free (struct brig_cgroup *cg);
 /* The directory `ps` and the pid listing read (the v2 cgroup, or one of the
    v1 ones); NULL for NULL. */
 const char *brig_cgroup_path (const struct brig_cgroup *cg);
+/* exec --cgroup SPEC: move the handle to an existing sub-cgroup of the
+   container's, "PATH" for every hierarchy or "CONTROLLER[,C...]:PATH" for
+   the ones holding those controllers.  PATH is relative and may not leave
+   the container's cgroup. */
+int brig_cgroup_descend (struct brig_cgroup *cg, const char *spec, struct brig_error **err);
+
 /* systemd unit name or NULL. */
 const char *brig_cgroup_unit (const struct brig_cgroup *cg);
 

@@ -353,7 +353,16 @@ brig_container_exec (const struct brig_exec_opts *o, int *status, struct brig_er
   c.sc = sc;
   c.preserve_fds = o->preserve_fds;
   if (brig_cgroup_load (st, &cg, NULL) == 0 && cg)
-    cgfd = brig_cgroup_clone_fd (cg);
+    {
+      if (o->cgroup && brig_cgroup_descend (cg, o->cgroup, err) < 0)
+        goto out;
+      cgfd = brig_cgroup_clone_fd (cg);
+    }
+  else if (o->cgroup)
+    {
+      brig_error_set (err, 0, "--cgroup `%s`: the container has no cgroup", o->cgroup);
+      goto out;
+    }
 
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sock) < 0)
     {
