@@ -52,8 +52,12 @@ for s in "${scripts[@]}"; do
   fi
   start=$(date +%s)
   if [ -x "$s" ]; then cmd=("$s"); else cmd=(bash "$s"); fi
+  # a script may ask for more time with a "# test-timeout: SECONDS" line
+  t=$(sed -n 's/^# test-timeout: *\([0-9][0-9]*\)$/\1/p' "$s" | head -1)
+  t=${t:-$TEST_TIMEOUT}
+  [ "$t" -ge "$TEST_TIMEOUT" ] 2>/dev/null || t=$TEST_TIMEOUT
   # the script's stdout+stderr, shown prefixed, kept in $log for counting
-  timeout -k 30 "$TEST_TIMEOUT" "${cmd[@]}" < /dev/null 2>&1 |
+  timeout -k 30 "$t" "${cmd[@]}" < /dev/null 2>&1 |
     while IFS= read -r line; do
       printf '%s\n' "$line" >> "$log"
       printf '%s: %s\n' "$name" "$line"
@@ -64,7 +68,7 @@ for s in "${scripts[@]}"; do
   f=$(grep -Ec '^not ok( |$)' "$log" || true)
   : > "$log"
   if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
-    echo "not ok - $name: timed out after ${TEST_TIMEOUT}s"; f=$((f + 1))
+    echo "not ok - $name: timed out after ${t}s"; f=$((f + 1))
   elif [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
     echo "not ok - $name: exited with status $rc"; f=$((f + 1))
   fi

@@ -1,4 +1,5 @@
 #!/bin/bash
+# test-timeout: 1500
 # tests/vm/run.sh: brig's cgroup v2 suite.
 #
 # This machine's cgroup layout is hybrid (v1 controllers, a cgroup2 mount
