@@ -79,6 +79,10 @@ brig_config_validate (const struct oci_spec *s, struct brig_error **err)
                                    i, d->type);
         }
     }
+  if (s->linux_ && s->linux_->intel_rdt)
+    return brig_error_set (err, ENOTSUP, "linux.intelRdt: not supported by this build");
+  if (s->linux_ && s->linux_->net_devices.len)
+    return brig_error_set (err, ENOTSUP, "linux.netDevices: not supported by this build");
   if ((s->hostname && *s->hostname) && brig_config_namespace (s, "uts") == NULL)
     return brig_error_set (err, 0, "hostname: cannot set a hostname without a private UTS namespace");
   if ((s->domainname && *s->domainname) && brig_config_namespace (s, "uts") == NULL)

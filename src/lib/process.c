@@ -226,6 +226,52 @@ struct sched_attr_k
   uint64_t sched_period;
 };
 
+/* linux.memoryPolicy: set_mempolicy(2) with the mode, flags and nodes. */
+static int
+set_memory_policy (const struct oci_memory_policy *mp, struct brig_error **err)
+{
+  static const char *const modes[] = { "MPOL_DEFAULT", "MPOL_PREFERRED", "MPOL_BIND", "MPOL_INTERLEAVE",
+                                       "MPOL_LOCAL", "MPOL_PREFERRED_MANY", "MPOL_WEIGHTED_INTERLEAVE" };
+  static const struct
+  {
+    const char *name;
+    int flag;
+  } flags[] = { { "MPOL_F_NUMA_BALANCING", 1 << 13 }, { "MPOL_F_RELATIVE_NODES", 1 << 14 },
+                { "MPOL_F_STATIC_NODES", 1 << 15 } };
+  unsigned long mask[16] = { 0 };
+  unsigned long maxnode = 0;
+  int mode = -1;
+  size_t i, j;
+
+  for (i = 0; i < ARRAY_SIZE (modes); i++)
+    if (strcmp (modes[i], mp->mode) == 0)
+      mode = (int) i;
+  for (i = 0; i < mp->flags_len; i++)
+    {
+      for (j = 0; j < ARRAY_SIZE (flags); j++)
+        if (strcmp (flags[j].name, mp->flags[i]) == 0)
+          break;
+      if (j == ARRAY_SIZE (flags))
+        return brig_error_set (err, 0, "linux.memoryPolicy.flags[%zu]: unknown flag `%s`", i, mp->flags[i]);
+      mode |= flags[j].flag;
+    }
+  if (mp->nodes && *mp->nodes)
+    {
+      cpu_set_t set; /* the same list syntax as CPUs */
+      if (parse_cpuset (mp->nodes, &set) < 0)
+        return brig_error_set (err, 0, "linux.memoryPolicy.nodes: invalid node list `%s`", mp->nodes);
+      for (i = 0; i < sizeof (mask) * 8 && i < CPU_SETSIZE; i++)
+        if (CPU_ISSET (i, &set))
+          {
+            mask[i / (8 * sizeof (long))] |= 1UL << (i % (8 * sizeof (long)));
+            maxnode = i + 2;
+          }
+    }
+  if (syscall (SYS_set_mempolicy, mode, maxnode ? mask : NULL, maxnode) < 0)
+    return brig_error_set (err, errno, "linux.memoryPolicy: set_mempolicy %s", mp->mode);
+  return 0;
+}
+
 int
 brig_process_setup_privileged (struct brig_process_plan *plan, struct brig_error **err)
 {
@@ -279,6 +325,9 @@ brig_process_setup_privileged (struct brig_process_plan *plan, struct brig_error
       if (syscall (SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, (cls << 13) | (p->io_priority->priority & 0xff)) < 0)
         return brig_error_set (err, errno, "process.ioPriority: ioprio_set %s", p->io_priority->class_);
     }
+  if (plan->spec && plan->spec->linux_ && plan->spec->linux_->memory_policy
+      && set_memory_policy (plan->spec->linux_->memory_policy, err) < 0)
+    return -1;
   if (p->exec_cpu_affinity && p->exec_cpu_affinity->initial)
     {
       cpu_set_t set;
