@@ -267,6 +267,7 @@ main (int argc, char **argv)
               && strcmp (cmd->name, "check") != 0)
             {
               brig_log_error (err);
+              brig_error_free (&err);
               return 1;
             }
           brig_error_free (&err);
@@ -277,6 +278,7 @@ main (int argc, char **argv)
   if (brig_log_init (log_path, json, g.debug, &err) < 0)
     {
       brig_log_error (err);
+      brig_error_free (&err);
       return 1;
     }
 
@@ -284,6 +286,7 @@ main (int argc, char **argv)
     {
       brig_error_set (&err, errno, "protect the brig binary (sealed copy)");
       brig_log_error (err);
+      brig_error_free (&err);
       return 1;
     }
 

@@ -7,7 +7,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
 BUILD_DEPS="gcc make autoconf automake libtool pkg-config libseccomp-dev libcap-dev libyajl-dev libsystemd-dev"
-TEST_DEPS="busybox-static jq runc crun uidmap iproute2 strace procps psmisc util-linux time hyperfine \
+TEST_DEPS="busybox-static jq runc crun uidmap iproute2 strace procps psmisc util-linux time hyperfine valgrind \
   golang-github-containers-common"
 ENGINE_DEPS="podman conmon containerd docker.io slirp4netns fuse-overlayfs catatonit tini umoci skopeo \
   containernetworking-plugins iptables"

@@ -4,7 +4,8 @@
 #   tests/run.sh [DIR_OR_SCRIPT...]
 #
 # Without arguments runs, in order: tests/unit/run.sh (if present), every
-# tests/oci-validation/*.sh, tests/integration/*.sh, tests/engines/*.sh, then
+# tests/oci-validation/*.sh, tests/integration/*.sh, tests/security/*.sh,
+# tests/engines/*.sh, then
 # tests/vm/run.sh (if present); lib*.sh files are libraries, not tests.  A directory argument runs its run.sh if it
 # has one, else its *.sh.  Each script runs under a timeout (TEST_TIMEOUT
 # seconds, default 300); its output is shown prefixed by its name and its
@@ -28,7 +29,7 @@ add_dir () {
 }
 if [ $# -eq 0 ]; then
   [ -f "$TESTS_DIR/unit/run.sh" ] && scripts+=("$TESTS_DIR/unit/run.sh")
-  for d in oci-validation integration engines; do
+  for d in oci-validation integration security engines; do
     for f in "$TESTS_DIR/$d"/*.sh; do is_test "$f" && scripts+=("$f"); done
   done
   [ -f "$TESTS_DIR/vm/run.sh" ] && scripts+=("$TESTS_DIR/vm/run.sh")

@@ -484,6 +484,12 @@ create_container (struct create_ctx *c, struct brig_error **err)
   c->st->has_pid_start = true;
   if (c->cg)
     brig_cgroup_save (c->cg, c->st);
+  /* the init clears its parent-death signal before it reports ready: a
+     create killed (kill -9) from here on would leave it parked on
+     exec.fifo with no pid on disk for delete --force to find
+     (tests/security/load.sh) */
+  if (brig_state_write (c->dirfd, c->st, err) < 0)
+    goto fail;
 
   if (handle_messages (c, err) < 0)
     goto fail;

@@ -419,11 +419,12 @@ brig_rootfs_prepare (struct brig_rootfs *r, struct brig_error **err)
   if (r->rootfd < 0)
     return brig_error_set (err, errno, "open rootfs `%s`", r->rootfs);
 
+  /* after each mount, not once at the end: a later mount over
+     /sys/fs/cgroup would hide an rw cgroupfs that the container could
+     uncover with umount */
   for (i = 0; i < s->mounts_len; i++)
-    if (mount_one (r, i, err) < 0)
+    if (mount_one (r, i, err) < 0 || cgroupfs_readonly (r, err) < 0)
       return -1;
-  if (cgroupfs_readonly (r, err) < 0)
-    return -1;
 
   return brig_devices_setup (r, err);
 }
