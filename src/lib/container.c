@@ -555,6 +555,37 @@ brig_container_load (const struct brig_global *g, const char *id, int *dirfd, st
   return 0;
 }
 
+/* poststart or poststop hooks of the config the container was created
+   from: a failure is a warning and the others still run (as the spec says). */
+static void
+run_recorded_hooks (int dirfd, const struct brig_state *st, bool poststop)
+{
+  _cleanup_free_ char *cfg = NULL;
+  _cleanup_free_ char *perr = NULL;
+  struct oci_spec *spec;
+  size_t len;
+
+  if (brig_read_file_at (dirfd, "config.json", &cfg, &len, 64 << 20, NULL) < 0
+      || (spec = oci_spec_parse (cfg, len, &perr)) == NULL)
+    return;
+  if (spec->hooks)
+    {
+      struct oci_hook **hooks = poststop ? spec->hooks->poststop : spec->hooks->poststart;
+      size_t n = poststop ? spec->hooks->poststop_len : spec->hooks->poststart_len;
+      if (n)
+        {
+          _cleanup_free_ char *state = hook_state (st, poststop ? "stopped" : "running");
+          struct brig_error *herr = NULL;
+          if (brig_hooks_run (hooks, n, poststop ? "poststop" : "poststart", state, true, &herr) < 0)
+            {
+              brig_warn ("%s", herr->msg);
+              brig_error_free (&herr);
+            }
+        }
+    }
+  oci_spec_free (spec);
+}
+
 int
 brig_container_start (const struct brig_global *g, const char *id, struct brig_error **err)
 {
@@ -602,27 +633,7 @@ brig_container_start (const struct brig_global *g, const char *id, struct brig_e
   st->status = xstrdup ("running");
   if (brig_state_write (dirfd, st, err) < 0)
     goto out;
-  {
-    _cleanup_free_ char *cfg = NULL;
-    _cleanup_free_ char *perr = NULL;
-    size_t len;
-    struct oci_spec *spec;
-    if (brig_read_file_at (dirfd, "config.json", &cfg, &len, 64 << 20, NULL) == 0
-        && (spec = oci_spec_parse (cfg, len, &perr)) != NULL)
-      {
-        if (spec->hooks && spec->hooks->poststart_len)
-          {
-            _cleanup_free_ char *state = hook_state (st, "running");
-            struct brig_error *herr = NULL;
-            if (brig_hooks_run (spec->hooks->poststart, spec->hooks->poststart_len, "poststart", state, true, &herr) < 0)
-              {
-                brig_warn ("%s", herr->msg);
-                brig_error_free (&herr);
-              }
-          }
-        oci_spec_free (spec);
-      }
-  }
+  run_recorded_hooks (dirfd, st, false);
   ret = 0;
 out:
   ocispec_free (&brig_state_type, st);
@@ -752,27 +763,7 @@ brig_container_delete (const struct brig_global *g, const char *id, bool force, 
     }
   if (cg && brig_cgroup_destroy (cg, err) < 0)
     goto out;
-  {
-    _cleanup_free_ char *cfg = NULL;
-    _cleanup_free_ char *perr = NULL;
-    size_t len;
-    struct oci_spec *spec;
-    if (brig_read_file_at (dirfd, "config.json", &cfg, &len, 64 << 20, NULL) == 0
-        && (spec = oci_spec_parse (cfg, len, &perr)) != NULL)
-      {
-        if (spec->hooks && spec->hooks->poststop_len)
-          {
-            _cleanup_free_ char *state = hook_state (st, "stopped");
-            struct brig_error *herr = NULL;
-            if (brig_hooks_run (spec->hooks->poststop, spec->hooks->poststop_len, "poststop", state, true, &herr) < 0)
-              {
-                brig_warn ("%s", herr->msg);
-                brig_error_free (&herr);
-              }
-          }
-        oci_spec_free (spec);
-      }
-  }
+  run_recorded_hooks (dirfd, st, true);
   ret = brig_state_remove (g->root, id, err);
 out:
   if (cg)
