@@ -160,28 +160,6 @@ check_preserved_fds (int n, struct brig_error **err)
   return 0;
 }
 
-static int
-write_pid_file (const char *path, pid_t pid, struct brig_error **err)
-{
-  _cleanup_free_ char *abs = NULL;
-  _cleanup_free_ char *dir = NULL;
-  _cleanup_close_ int dfd = -1;
-  char buf[32];
-  char *slash;
-  int n = snprintf (buf, sizeof (buf), "%d", (int) pid);
-
-  abs = path[0] == '/' ? xstrdup (path) : xasprintf ("%s/%s", get_current_dir_name (), path);
-  dir = xstrdup (abs);
-  slash = strrchr (dir, '/');
-  *slash = '\0';
-  dfd = open (*dir ? dir : "/", O_DIRECTORY | O_PATH | O_CLOEXEC);
-  if (dfd < 0)
-    return brig_error_set (err, errno, "--pid-file: open directory of `%s`", path);
-  /* a temp name then rename: readers never see a partial pid */
-  return brig_write_file_atomic (dfd, slash + 1, buf, n, 0644, err) < 0 ? brig_error_prefix (err, "--pid-file")
-                                                                           : 0;
-}
-
 static pid_t
 do_clone (uint64_t flags, int cgroup_fd, int *pidfd)
 {
@@ -498,7 +476,7 @@ create_container (struct create_ctx *c, struct brig_error **err)
   c->st->status = xstrdup ("created");
   if (brig_state_write (c->dirfd, c->st, err) < 0)
     goto fail;
-  if (o->pid_file && write_pid_file (o->pid_file, c->pid, err) < 0)
+  if (o->pid_file && brig_write_pid_file (o->pid_file, c->pid, err) < 0)
     goto fail;
   if (o->pidfd_socket)
     {

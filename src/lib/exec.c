@@ -480,29 +480,8 @@ brig_container_exec (const struct brig_exec_opts *o, int *status, struct brig_er
       if (m->fd >= 0)
         close (m->fd);
     }
-  if (o->pid_file)
-    {
-      _cleanup_free_ char *dir = xstrdup (o->pid_file);
-      char *slash = strrchr (dir, '/');
-      _cleanup_close_ int dfd = -1;
-      char buf[32];
-      int n = snprintf (buf, sizeof (buf), "%d", (int) pid);
-      const char *name = o->pid_file;
-      if (slash)
-        {
-          *slash = '\0';
-          name = slash + 1;
-          dfd = open (*dir ? dir : "/", O_DIRECTORY | O_PATH | O_CLOEXEC);
-        }
-      else
-        dfd = open (".", O_DIRECTORY | O_PATH | O_CLOEXEC);
-      if (dfd < 0 || brig_write_file_atomic (dfd, name, buf, n, 0644, err) < 0)
-        {
-          if (dfd < 0)
-            brig_error_set (err, errno, "--pid-file `%s`", o->pid_file);
-          goto out;
-        }
-    }
+  if (o->pid_file && brig_write_pid_file (o->pid_file, pid, err) < 0)
+    goto out;
   if (o->pidfd_socket)
     {
       _cleanup_close_ int pfd = syscall (SYS_pidfd_open, pid, 0);

@@ -213,6 +213,29 @@ brig_write_file_atomic (int dirfd, const char *name, const char *data, size_t le
 }
 
 int
+brig_write_pid_file (const char *path, pid_t pid, struct brig_error **err)
+{
+  _cleanup_free_ char *dir = xstrdup (path);
+  _cleanup_close_ int dfd = -1;
+  char *slash = strrchr (dir, '/');
+  const char *name = path;
+  char buf[32];
+  int n = snprintf (buf, sizeof (buf), "%d", (int) pid);
+
+  if (slash)
+    {
+      *slash = '\0';
+      name = slash + 1;
+    }
+  dfd = open (slash ? (*dir ? dir : "/") : ".", O_DIRECTORY | O_PATH | O_CLOEXEC);
+  if (dfd < 0)
+    return brig_error_set (err, errno, "--pid-file: open directory of `%s`", path);
+  if (brig_write_file_atomic (dfd, name, buf, n, 0644, err) < 0)
+    return brig_error_prefix (err, "--pid-file");
+  return 0;
+}
+
+int
 brig_parse_u64 (const char *s, uint64_t *out)
 {
   char *end;

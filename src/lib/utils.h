@@ -52,6 +52,10 @@ int brig_write_file_at (int dirfd, const char *path, const char *data, size_t le
 int brig_write_file_atomic (int dirfd, const char *name, const char *data, size_t len,
                             mode_t mode, struct brig_error **err);
 
+/* --pid-file: PID in decimal, no newline, written to a temp name and
+   renamed, so readers never see a partial pid. */
+int brig_write_pid_file (const char *path, pid_t pid, struct brig_error **err);
+
 /* Strict numeric parsing: the whole string, no junk, no overflow. */
 int brig_parse_u64 (const char *s, uint64_t *out);
 int brig_parse_i64 (const char *s, int64_t *out);
