@@ -392,9 +392,8 @@ create_container (struct create_ctx *c, struct brig_error **err)
   if (brig_idmap_prepare (c->spec, c->bundle, &c->idmap_fds, err) < 0)
     return -1;
   ia.idmap_fds = c->idmap_fds;
-  if (c->sc && ! (c->spec->process->has_no_new_privileges && c->spec->process->no_new_privileges)
-      && ! (ia.plan.caps.effective & (1ULL << 21 /* CAP_SYS_ADMIN */)))
-    ia.plan.extra_caps = 1ULL << 21; /* to load the filter; dropped right after */
+  if (c->sc)
+    brig_process_plan_seccomp (c->spec->process, &ia.plan);
 
   clone_flags = c->ns.two_stage ? 0 : (uint64_t) (c->ns.new_flags & ~CLONE_NEWTIME);
   cgfd = c->cg ? brig_cgroup_clone_fd (c->cg) : -1;
@@ -478,18 +477,8 @@ create_container (struct create_ctx *c, struct brig_error **err)
     goto fail;
   if (o->pid_file && brig_write_pid_file (o->pid_file, c->pid, err) < 0)
     goto fail;
-  if (o->pidfd_socket)
-    {
-      int pfd = c->pidfd >= 0 ? c->pidfd : (int) syscall (SYS_pidfd_open, c->pid, 0);
-      int r = pfd < 0 ? brig_error_set (err, errno, "pidfd_open") : brig_unix_send_fd (o->pidfd_socket, pfd, o->id, err);
-      if (pfd != c->pidfd && pfd >= 0)
-        close (pfd);
-      if (r < 0)
-        {
-          brig_error_prefix (err, "--pidfd-socket");
-          goto fail;
-        }
-    }
+  if (o->pidfd_socket && brig_send_pidfd (o->pidfd_socket, c->pid, c->pidfd, o->id, err) < 0)
+    goto fail;
   free (m);
   return 0;
 fail:

@@ -339,8 +339,7 @@ brig_container_exec (const struct brig_exec_opts *o, int *status, struct brig_er
       _cleanup_free_ char *cache = xasprintf ("%s/.cache/seccomp", o->g->root);
       if (brig_seccomp_prepare (spec->linux_->seccomp, cache, &sc, err) < 0)
         goto out;
-      if (! (p->has_no_new_privileges && p->no_new_privileges) && ! (c.plan.caps.effective & (1ULL << 21)))
-        c.plan.extra_caps = 1ULL << 21;
+      brig_process_plan_seccomp (p, &c.plan);
     }
   pidfd = brig_state_pidfd (st);
   if (pidfd < 0)
@@ -482,17 +481,8 @@ brig_container_exec (const struct brig_exec_opts *o, int *status, struct brig_er
     }
   if (o->pid_file && brig_write_pid_file (o->pid_file, pid, err) < 0)
     goto out;
-  if (o->pidfd_socket)
-    {
-      _cleanup_close_ int pfd = syscall (SYS_pidfd_open, pid, 0);
-      if (pfd < 0 || brig_unix_send_fd (o->pidfd_socket, pfd, o->id, err) < 0)
-        {
-          if (pfd < 0)
-            brig_error_set (err, errno, "pidfd_open");
-          brig_error_prefix (err, "--pidfd-socket");
-          goto out;
-        }
-    }
+  if (o->pidfd_socket && brig_send_pidfd (o->pidfd_socket, pid, -1, o->id, err) < 0)
+    goto out;
   if (o->detach)
     {
       ret = 0;

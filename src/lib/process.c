@@ -81,6 +81,14 @@ parse_cpuset (const char *s, cpu_set_t *set)
   return 0;
 }
 
+void
+brig_process_plan_seccomp (const struct oci_process *p, struct brig_process_plan *plan)
+{
+  const uint64_t sys_admin = 1ULL << 21; /* CAP_SYS_ADMIN */
+  if (! (p->has_no_new_privileges && p->no_new_privileges) && ! (plan->caps.effective & sys_admin))
+    plan->extra_caps = sys_admin;
+}
+
 int
 brig_process_prepare (const struct oci_spec *spec, const struct oci_process *p, const char *field,
                       struct brig_process_plan *plan, struct brig_error **err)

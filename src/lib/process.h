@@ -32,6 +32,10 @@ struct brig_process_plan
 
 int brig_process_prepare (const struct oci_spec *spec, const struct oci_process *p, const char *field,
                           struct brig_process_plan *plan, struct brig_error **err);
+/* A seccomp filter is loaded as the last step before execve.  Without
+   no_new_privileges the kernel wants CAP_SYS_ADMIN for that: keep it in
+   plan->extra_caps until the filter is in, when the final sets lack it. */
+void brig_process_plan_seccomp (const struct oci_process *p, struct brig_process_plan *plan);
 /* linux.sysctl: refuse keys that are not namespaced (or whose namespace
    the container does not own). */
 int brig_sysctl_validate (const struct oci_spec *spec, struct brig_error **err);

@@ -423,6 +423,17 @@ brig_unix_send_fd (const char *path, int fd, const char *payload, struct brig_er
   return 0;
 }
 
+int
+brig_send_pidfd (const char *path, pid_t pid, int pidfd, const char *id, struct brig_error **err)
+{
+  _cleanup_close_ int own = pidfd < 0 ? (int) syscall (SYS_pidfd_open, pid, 0) : -1;
+  if (pidfd < 0 && own < 0)
+    return brig_error_set (err, errno, "--pidfd-socket: pidfd_open %d", (int) pid);
+  if (brig_unix_send_fd (path, pidfd < 0 ? own : pidfd, id, err) < 0)
+    return brig_error_prefix (err, "--pidfd-socket");
+  return 0;
+}
+
 bool
 brig_str_has_prefix (const char *s, const char *prefix)
 {

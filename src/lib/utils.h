@@ -84,5 +84,8 @@ bool brig_str_has_prefix (const char *s, const char *prefix);
 /* Connect to the unix socket at PATH and send FD (SCM_RIGHTS) with
    PAYLOAD as the message: --console-socket, --pidfd-socket. */
 int brig_unix_send_fd (const char *path, int fd, const char *payload, struct brig_error **err);
+/* --pidfd-socket: send a pidfd of PID (PIDFD if already open, else -1)
+   with ID as the payload. */
+int brig_send_pidfd (const char *path, pid_t pid, int pidfd, const char *id, struct brig_error **err);
 
 #endif

@@ -69,21 +69,34 @@ if ! is_brig; then
   t_done
 fi
 
-# --- --pidfd-socket: a pidfd of the init arrives ---------------------------
-b=$(make_bundle pidfd sleep 100)
-python3 - "$T_TMP/pidfd.sock" > "$T_TMP/pidfd.out" 2>&1 <<'EOF' &
+# --- --pidfd-socket: a pidfd of the init (create) and of the exec'd process
+# arrives; the listener prints the pid its fdinfo names ----------------------
+pidfd_listen() { # SOCK OUT: accept one pidfd in the background, pid in $lpid
+  python3 - "$1" > "$2" 2>&1 <<'EOF' &
 import os, socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); s.bind(sys.argv[1]); s.listen(1)
 c, _ = s.accept()
 msg, fds, _, _ = socket.recv_fds(c, 1024, 1)
-print("pidfd" if fds and os.readlink("/proc/self/fd/%d" % fds[0]) == "anon_inode:[pidfd]" else "no pidfd")
+if fds and os.readlink("/proc/self/fd/%d" % fds[0]) == "anon_inode:[pidfd]":
+    pid = [l.split()[1] for l in open("/proc/self/fdinfo/%d" % fds[0]) if l.startswith("Pid:")]
+    print("pidfd", pid[0] if pid else "?", msg.decode())
+else:
+    print("no pidfd")
 EOF
-ppid=$!
-on_exit "kill $ppid"
-poll 10 test -S "$T_TMP/pidfd.sock"
+  lpid=$!
+  on_exit "kill $lpid"
+  poll 10 test -S "$1"
+}
+b=$(make_bundle pidfd sleep 100)
+pidfd_listen "$T_TMP/pidfd.sock" "$T_TMP/pidfd.out"
 rt_create "$b" "pidfd-$S" --pidfd-socket "$T_TMP/pidfd.sock"
-wait "$ppid" 2> /dev/null
-expect_eq "--pidfd-socket: a pidfd of the container arrives" "pidfd" "$(cat "$T_TMP/pidfd.out")"
+wait "$lpid" 2> /dev/null
+expect_eq "--pidfd-socket: a pidfd of the container's init arrives" "pidfd $(state_of "pidfd-$S" .pid) pidfd-$S" "$(cat "$T_TMP/pidfd.out")"
+rt start "pidfd-$S"
+pidfd_listen "$T_TMP/pidfd2.sock" "$T_TMP/pidfd2.out"
+rt exec -d --pid-file "$T_TMP/exec.pid" --pidfd-socket "$T_TMP/pidfd2.sock" "pidfd-$S" sleep 50 > /dev/null 2>&1
+wait "$lpid" 2> /dev/null
+expect_eq "exec --pidfd-socket: a pidfd of the exec'd process arrives" "pidfd $(cat "$T_TMP/exec.pid" 2>/dev/null) pidfd-$S" "$(cat "$T_TMP/pidfd2.out")"
 rt delete -f "pidfd-$S" > /dev/null 2>&1
 
 # --- linux.memoryPolicy: set_mempolicy, seen in numa_maps --------------------
