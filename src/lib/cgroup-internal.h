@@ -169,11 +169,8 @@ int cg_sd_expand_slice (const char *slice, char **out, struct brig_error **err);
 /* ---- JSON writer for stats (cgroup.c) ---- */
 struct cg_json
 {
-  char *buf;
-  size_t len, cap;
-  bool need_comma;
+  struct yajl_gen_t *g;
 };
-void cg_json_raw (struct cg_json *j, const char *s);
 void cg_json_key (struct cg_json *j, const char *key);
 void cg_json_open (struct cg_json *j, const char *key);  /* "key":{ (key may be NULL) */
 void cg_json_close (struct cg_json *j);
@@ -183,6 +180,7 @@ void cg_json_u64 (struct cg_json *j, const char *key, uint64_t v);
 void cg_json_u64_nz (struct cg_json *j, const char *key, uint64_t v); /* omitempty */
 void cg_json_i64 (struct cg_json *j, const char *key, int64_t v);
 void cg_json_str (struct cg_json *j, const char *key, const char *v);
+void cg_json_null (struct cg_json *j, const char *key);
 void cg_json_keyed_file (struct cg_json *j, const char *key, const char *dir, const char *file);
 void cg_json_list_u16 (struct cg_json *j, const char *key, const char *list);
 void cg_json_cpuset_tail (struct cg_json *j);

@@ -811,11 +811,10 @@ cg_v1_stats (struct brig_cgroup *cg, void *jv)
       if (all)
         {
           /* "cpu user system" header, then one line per cpu */
-          struct cg_json k = { 0 }, u = { 0 };
+          _cleanup_free_ uint64_t *k = NULL, *u = NULL;
+          size_t n = 0, cap = 0;
           char *line, *save = NULL;
           bool first = true;
-          cg_json_raw (&k, "");
-          cg_json_raw (&u, "");
           for (line = strtok_r (all, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
             {
               unsigned long long c, us, sy;
@@ -826,24 +825,26 @@ cg_v1_stats (struct brig_cgroup *cg, void *jv)
                 }
               if (sscanf (line, "%llu %llu %llu", &c, &us, &sy) != 3)
                 continue;
-              cg_json_u64 (&k, NULL, sy);
-              cg_json_u64 (&u, NULL, us);
+              if (n == cap)
+                {
+                  cap = cap ? cap * 2 : 16;
+                  k = xrealloc (k, cap * sizeof (*k));
+                  u = xrealloc (u, cap * sizeof (*u));
+                }
+              k[n] = sy;
+              u[n++] = us;
             }
-          if (k.len)
+          if (n)
             {
-              cg_json_key (j, "percpu_kernel");
-              cg_json_raw (j, "[");
-              cg_json_raw (j, k.buf);
-              cg_json_raw (j, "]");
-              j->need_comma = true;
-              cg_json_key (j, "percpu_user");
-              cg_json_raw (j, "[");
-              cg_json_raw (j, u.buf);
-              cg_json_raw (j, "]");
-              j->need_comma = true;
+              cg_json_open_arr (j, "percpu_kernel");
+              for (size_t i = 0; i < n; i++)
+                cg_json_u64 (j, NULL, k[i]);
+              cg_json_close_arr (j);
+              cg_json_open_arr (j, "percpu_user");
+              for (size_t i = 0; i < n; i++)
+                cg_json_u64 (j, NULL, u[i]);
+              cg_json_close_arr (j);
             }
-          free (k.buf);
-          free (u.buf);
         }
       cg_read_keyed (acct, "cpuacct.stat", "user", &user);
       cg_read_keyed (acct, "cpuacct.stat", "system", &sys);

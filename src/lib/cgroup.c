@@ -47,6 +47,8 @@
 
 #include <linux/magic.h>
 
+#include <yajl/yajl_gen.h>
+
 #include "cgroup-internal.h"
 #include "utils.h"
 
@@ -1545,102 +1547,49 @@ brig_cgroup_destroy (struct brig_cgroup *cg, struct brig_error **err)
 /* ------------------------------------------------------------------ */
 /* stats */
 
-static void
-jgrow (struct cg_json *j, size_t more)
-{
-  if (j->len + more + 1 > j->cap)
-    {
-      j->cap = (j->len + more + 1) * 2;
-      j->buf = xrealloc (j->buf, j->cap);
-    }
-}
-
-void
-cg_json_raw (struct cg_json *j, const char *s)
-{
-  size_t l = strlen (s);
-  jgrow (j, l);
-  memcpy (j->buf + j->len, s, l + 1);
-  j->len += l;
-}
-
-static void
-jstring (struct cg_json *j, const char *s)
-{
-  cg_json_raw (j, "\"");
-  for (; *s; s++)
-    {
-      char b[8];
-      unsigned char c = (unsigned char) *s;
-      if (c == '"' || c == '\\')
-        {
-          b[0] = '\\';
-          b[1] = (char) c;
-          b[2] = '\0';
-        }
-      else if (c < 0x20)
-        snprintf (b, sizeof (b), "\\u%04x", c);
-      else
-        {
-          b[0] = (char) c;
-          b[1] = '\0';
-        }
-      cg_json_raw (j, b);
-    }
-  cg_json_raw (j, "\"");
-}
-
+/* events --stats JSON goes through yajl's generator: it does the quoting,
+   escaping and commas. */
 void
 cg_json_key (struct cg_json *j, const char *key)
 {
-  if (j->need_comma)
-    cg_json_raw (j, ",");
-  j->need_comma = false;
   if (key)
-    {
-      jstring (j, key);
-      cg_json_raw (j, ":");
-    }
+    yajl_gen_string (j->g, (const unsigned char *) key, strlen (key));
 }
 
 void
 cg_json_open (struct cg_json *j, const char *key)
 {
   cg_json_key (j, key);
-  cg_json_raw (j, "{");
-  j->need_comma = false;
+  yajl_gen_map_open (j->g);
 }
 
 void
 cg_json_close (struct cg_json *j)
 {
-  cg_json_raw (j, "}");
-  j->need_comma = true;
+  yajl_gen_map_close (j->g);
 }
 
 void
 cg_json_open_arr (struct cg_json *j, const char *key)
 {
   cg_json_key (j, key);
-  cg_json_raw (j, "[");
-  j->need_comma = false;
+  yajl_gen_array_open (j->g);
 }
 
 void
 cg_json_close_arr (struct cg_json *j)
 {
-  cg_json_raw (j, "]");
-  j->need_comma = true;
+  yajl_gen_array_close (j->g);
 }
 
 void
 cg_json_u64 (struct cg_json *j, const char *key, uint64_t v)
 {
   char b[32];
+  int n = snprintf (b, sizeof (b), "%" PRIu64, v);
   cg_json_key (j, key);
-  snprintf (b, sizeof (b), "%" PRIu64, v);
-  cg_json_raw (j, b);
-  j->need_comma = true;
+  /* as a number token: yajl_gen_integer stops at LLONG_MAX */
+  yajl_gen_number (j->g, b, (size_t) n);
 }
 
 void
@@ -1653,19 +1602,22 @@ cg_json_u64_nz (struct cg_json *j, const char *key, uint64_t v)
 void
 cg_json_i64 (struct cg_json *j, const char *key, int64_t v)
 {
-  char b[32];
   cg_json_key (j, key);
-  snprintf (b, sizeof (b), "%" PRId64, v);
-  cg_json_raw (j, b);
-  j->need_comma = true;
+  yajl_gen_integer (j->g, (long long) v);
 }
 
 void
 cg_json_str (struct cg_json *j, const char *key, const char *v)
 {
   cg_json_key (j, key);
-  jstring (j, v);
-  j->need_comma = true;
+  yajl_gen_string (j->g, (const unsigned char *) v, strlen (v));
+}
+
+void
+cg_json_null (struct cg_json *j, const char *key)
+{
+  cg_json_key (j, key);
+  yajl_gen_null (j->g);
 }
 
 /* "key":{k:v,...} from a flat keyed file */
@@ -1719,11 +1671,16 @@ int
 brig_cgroup_stats (struct brig_cgroup *cg, const char *id, char **json, struct brig_error **err)
 {
   struct cg_json j = { 0 };
+  const unsigned char *buf;
+  size_t len;
   int r;
 
   *json = NULL;
   if (cg == NULL)
     return brig_error_set (err, ENOENT, "events: the container has no cgroup");
+  j.g = yajl_gen_alloc (NULL);
+  if (j.g == NULL)
+    return brig_error_set (err, ENOMEM, "events --stats");
   cg_json_open (&j, NULL);
   cg_json_str (&j, "type", "stats");
   cg_json_str (&j, "id", id ? id : cg->id);
@@ -1734,17 +1691,19 @@ brig_cgroup_stats (struct brig_cgroup *cg, const char *id, char **json, struct b
     r = cg_v1_stats (cg, &j);
   if (r < 0)
     {
-      free (j.buf);
+      yajl_gen_free (j.g);
       return brig_error_set (err, errno, "events --stats: read cgroup `%s`", main_path (cg));
     }
   cg_json_open (&j, "intel_rdt");
   cg_json_close (&j);
-  cg_json_key (&j, "network_interfaces");
-  cg_json_raw (&j, "null");
-  j.need_comma = true;
+  cg_json_null (&j, "network_interfaces");
   cg_json_close (&j);
   cg_json_close (&j);
-  *json = j.buf;
+  if (yajl_gen_get_buf (j.g, &buf, &len) == yajl_gen_status_ok)
+    *json = xasprintf ("%.*s", (int) len, (const char *) buf);
+  yajl_gen_free (j.g);
+  if (*json == NULL)
+    return brig_error_set (err, EINVAL, "events --stats: unbalanced JSON");
   return 0;
 }
 

@@ -123,6 +123,15 @@ expect_eq "events --stats: id" "$id" "$(printf '%s' "$ev" | jq -r .id 2>/dev/nul
 expect_eq "events --stats: memory limit" 67108864 "$(printf '%s' "$ev" | jq -r .data.memory.usage.limit 2>/dev/null)"
 expect_eq "events --stats: pids.current" 1 "$(printf '%s' "$ev" | jq -r .data.pids.current 2>/dev/null)"
 expect_match "events --stats: cpu usage" '^[0-9]+$' "$(printf '%s' "$ev" | jq -r .data.cpu.usage.total 2>/dev/null)"
+# the per-cpu lists have one entry per line of cpuacct.usage_all (minus its header)
+acct=$(cgdir "$pid" cpuacct)
+if [ -r "$acct/cpuacct.usage_all" ]; then
+  ncpu=$(($(wc -l < "$acct/cpuacct.usage_all") - 1))
+  expect_eq "events --stats: percpu_user and percpu_kernel, one per cpu" "$ncpu $ncpu" \
+    "$(printf '%s' "$ev" | jq -r '"\(.data.cpu.usage.percpu_user | length) \(.data.cpu.usage.percpu_kernel | length)"' 2>/dev/null)"
+else
+  skip "events --stats: percpu_user/percpu_kernel" "no cpuacct.usage_all"
+fi
 
 # --- update ---------------------------------------------------------------
 rt update --memory 50331648 --pids-limit 50 --cpu-share 1024 "$id" 2>"$T_TMP/upd.err"; rc=$?
