@@ -1059,15 +1059,15 @@ started:
     }
   else
     {
-      for (i = 0; i < cg->n_hier; i++)
-        {
-          _cleanup_free_ char *procs = cg_read (cg->hier[i].path, "cgroup.procs");
-          char pidstr[24];
-          snprintf (pidstr, sizeof (pidstr), "%d", (int) pid);
-          if (pid > 0 && ! (procs && strstr (procs, pidstr)) && cg_join (&cg->hier[i], pid, err) < 0)
-            goto fail_stop;
-        }
-      if (cg_v1_prepare (cg, err) < 0 || cg_v1_apply (cg, cg->pending, false, err) < 0)
+      /* a new cpuset cgroup takes no process before it has cpus and mems */
+      if (cg_v1_prepare (cg, err) < 0)
+        goto fail_stop;
+      /* systemd placed it in the hierarchies it manages (writing the pid
+         again there is a no-op); the others are brig's */
+      for (i = 0; pid > 0 && i < cg->n_hier; i++)
+        if (cg_join (&cg->hier[i], pid, err) < 0)
+          goto fail_stop;
+      if (cg_v1_apply (cg, cg->pending, false, err) < 0)
         goto fail_stop;
     }
   ret = 0;
