@@ -927,7 +927,7 @@ call_and_wait (sd_bus *bus, sd_bus_message *m, const char *what, const char *uni
           goto out;
         }
       brig_error_set (err, -r, "systemd: %s `%s`%s%s", what, unit, e.message ? ": " : "", e.message ? e.message : "");
-      if (e.message && *err)
+      if (e.message && err && *err)
         {
           /* the D-Bus message says it all: drop the errno text */
           free ((*err)->msg);
