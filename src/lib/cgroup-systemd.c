@@ -1194,6 +1194,23 @@ out:
   return ret;
 }
 
+/* On v1 systemd applies properties by writing "a" to devices.deny and then
+   the allow list: in between, the container could not open /dev/null.
+   Frozen (unless it already is), it sees no such moment (runc does the
+   same).  True when the caller must thaw it. */
+static bool
+freeze_for_v1_devices (struct brig_cgroup *cg)
+{
+  struct brig_error *e = NULL;
+  bool frozen = true, done = false;
+  if (cg->mode == BRIG_CGROUP_V2)
+    return false;
+  if (brig_cgroup_is_frozen (cg, &frozen, &e) == 0 && ! frozen)
+    done = brig_cgroup_freeze (cg, true, &e) == 0;
+  brig_error_free (&e);
+  return done;
+}
+
 int
 cg_sd_update (struct brig_cgroup *cg, const struct oci_resources *r, struct brig_error **err)
 {
@@ -1201,6 +1218,7 @@ cg_sd_update (struct brig_cgroup *cg, const struct oci_resources *r, struct brig
   sd_bus_message *m = NULL, *reply = NULL;
   sd_bus_error e = SD_BUS_ERROR_NULL;
   int ver, rr, ret = -1;
+  bool thaw;
 
   if (cg->unit == NULL)
     return 0;
@@ -1225,7 +1243,18 @@ cg_sd_update (struct brig_cgroup *cg, const struct oci_resources *r, struct brig
       brig_error_set (err, -rr, "systemd: build the D-Bus message");
       goto out;
     }
+  thaw = freeze_for_v1_devices (cg);
   rr = sd.call (bus, m, 0, &e, &reply);
+  if (thaw)
+    {
+      /* systemd writes the cgroup from its main loop after it replied; a
+         second call is answered only after that pass */
+      systemd_version (bus);
+      struct brig_error *e2 = NULL;
+      if (brig_cgroup_freeze (cg, false, &e2) < 0)
+        cg_warn ("%s", e2->msg);
+      brig_error_free (&e2);
+    }
   if (rr < 0)
     {
       brig_error_set (err, -rr, "systemd: set properties of `%s`%s%s", cg->unit, e.message ? ": " : "",
