@@ -12,7 +12,8 @@
 #    container sees the scope in every hierarchy of its /proc/self/cgroup
 #    (systemd's: memory, cpu, pids, blkio, devices; brig's own: cpuset,
 #    freezer, ...); the resources read back from the v1 files; update (also
-#    across a daemon-reload: devices.list stays the container's); ps; pause/
+#    across a daemon-reload: devices.list stays the container's; the
+#    container is frozen only while systemd applies it); ps; pause/
 #    resume (freezer.state); delete removes the unit and every directory
 #  - rootless on v1: no cgroup at all, with a warning when resources or a
 #    cgroupsPath were asked for
@@ -107,6 +108,7 @@ expect_eq "update: cpu.shares" 1024 "$(val "$cpu/cpu.shares")"
 expect_eq "update: cpu.cfs_quota_us" 20000 "$(val "$cpu/cpu.cfs_quota_us")"
 s=$(systemctl show -p MemoryLimit -p TasksMax -p CPUShares -p CPUQuotaPerSecUSec "$unit" | sort | tr '\n' ' ')
 expect_eq "update: the unit's properties" "CPUQuotaPerSecUSec=200ms CPUShares=1024 MemoryLimit=100663296 TasksMax=50 " "$s"
+expect_eq "update: the container runs (frozen only while systemd applied it)" THAWED "$(val "$frz/freezer.state")"
 expect_nomatch "update: devices.list still not allow-all" 'a \*:\* rwm' "$(cat "$devs/devices.list" 2>/dev/null | tr '\n' ' ')"
 # systemd re-applies its view of the unit on a reload: it must be brig's too
 systemctl daemon-reload
@@ -121,6 +123,10 @@ expect_eq "state: paused" paused "$(status_of "$id")"
 expect_eq "freezer.state FROZEN" FROZEN "$(val "$frz/freezer.state")"
 a=$(cat "$out_dir/count"); sleep 1; c=$(cat "$out_dir/count")
 expect_eq "a paused container makes no progress" "$a" "$c"
+sdrt update --pids-limit 60 "$id"; rc=$?
+expect_eq "update while paused" 0 "$rc"
+expect_eq "update while paused: still FROZEN" FROZEN "$(val "$frz/freezer.state")"
+expect_eq "update while paused: pids.max" 60 "$(val "$pids/pids.max")"
 sdrt resume "$id"; rc=$?
 expect_eq "resume" 0 "$rc"
 expect_eq "freezer.state THAWED" THAWED "$(val "$frz/freezer.state")"

@@ -96,12 +96,19 @@ boot() {
 }
 
 # the systemd driver on cgroup v1: systemd 252 mounts the v1 hierarchies
-# itself (hybrid: what real v1 hosts run; then legacy v1 without the
-# unified mount). VM_ONLY=v1systemd runs only these; VM_V1_LAYOUTS picks.
+# itself. hybrid (what real v1 hosts run): test-cgroup's systemd part and
+# guest-v1.sh; legacy v1 (no unified mount): only guest-v1.sh. VM_ONLY=v1systemd runs only these;
+# VM_V1_LAYOUTS picks the layouts.
 boot_v1systemd() {
-    local l
+    local l t0
     for l in ${VM_V1_LAYOUTS:-hybrid v1}; do
-        boot v1systemd --systemd --cgroup "$l"
+        t0=$(date +%s)
+        if [ "$l" = v1 ]; then
+            GUEST_ONLY=${GUEST_ONLY:-runtime} boot v1systemd --systemd --no-user-manager --cgroup "$l"
+        else
+            boot v1systemd --systemd --cgroup "$l"
+        fi
+        echo "# v1systemd boot ($l): $(( $(date +%s) - t0 )) s"
     done
 }
 
