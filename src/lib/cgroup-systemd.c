@@ -523,6 +523,112 @@ resources_props (struct brig_cgroup *cg, sd_bus_message *m, int ver, const struc
   return 0;
 }
 
+/* ---- devices (cgroup v1) ---- */
+
+/* The name /proc/devices gives major MAJOR of TYPE ('c' or 'b'): systemd's
+   "char-NAME"/"block-NAME" device groups are by name. */
+static bool
+major_name (char type, int64_t major, char *buf, size_t len)
+{
+  _cleanup_free_ char *s = cg_read ("/proc/devices", NULL);
+  char *line, *save = NULL;
+  bool in = false;
+  for (line = s ? strtok_r (s, "\n", &save) : NULL; line; line = strtok_r (NULL, "\n", &save))
+    {
+      long long m;
+      char name[64];
+      if (strncmp (line, "Character devices:", 18) == 0 || strncmp (line, "Block devices:", 14) == 0)
+        in = (line[0] == 'C') == (type == 'c');
+      else if (in && sscanf (line, "%lld %63s", &m, name) == 2 && m == major)
+        {
+          snprintf (buf, len, "%s", name);
+          return true;
+        }
+    }
+  return false;
+}
+
+/* One DeviceAllow entry for rule D: "/dev/char/1:3", "char-pts", "block-*". */
+static bool
+device_allow_node (const struct cg_dev_rule *d, char *node, size_t len)
+{
+  const char *kind = d->type == 'b' ? "block" : "char";
+  char name[64];
+  if (d->major < 0)
+    snprintf (node, len, "%s-*", kind);
+  else if (d->minor >= 0)
+    snprintf (node, len, "/dev/%s/%" PRId64 ":%" PRId64, kind, d->major, d->minor);
+  else if (major_name (d->type, d->major, name, sizeof (name)))
+    snprintf (node, len, "%s-%s", kind, name);
+  else
+    return false;
+  return true;
+}
+
+static int
+append_device_allow (sd_bus_message *m, const struct cg_dev_emu *target, struct brig_error **err)
+{
+  CK (sd.open_container (m, 'r', "sv"));
+  CK (sd.append_basic (m, 's', "DeviceAllow"));
+  CK (sd.open_container (m, 'v', "a(ss)"));
+  CK (sd.open_container (m, 'a', "(ss)"));
+  for (size_t i = 0; i < target->n; i++)
+    {
+      const struct cg_dev_rule *d = &target->rules[i];
+      char node[96], perms[4], *p = perms;
+      if (! device_allow_node (d, node, sizeof (node)))
+        {
+          cg_warn ("systemd: no name in /proc/devices for %s major %" PRId64 ": the rule is not given to systemd",
+                   d->type == 'b' ? "block" : "char", d->major);
+          continue;
+        }
+      if (d->perms & CG_DEV_R)
+        *p++ = 'r';
+      if (d->perms & CG_DEV_W)
+        *p++ = 'w';
+      if (d->perms & CG_DEV_M)
+        *p++ = 'm';
+      *p = '\0';
+      CK (sd.append (m, "(ss)", node, perms));
+    }
+  CK (sd.close_container (m));
+  CK (sd.close_container (m));
+  CK (sd.close_container (m));
+  return 0;
+}
+
+/* On cgroup v1 systemd writes devices.allow/deny from the unit's
+   DevicePolicy/DeviceAllow whenever it re-applies the unit's cgroup
+   (SetUnitProperties, daemon-reload); with none set that is "a *:* rwm",
+   which would undo the container's rules.  So systemd gets the same allow
+   list, as runc does.  A default-allow list with deny exceptions has no
+   systemd form: those stay in the files brig writes. */
+static int
+devices_props (struct brig_cgroup *cg, sd_bus_message *m, const struct oci_resources *r, bool update,
+               struct brig_error **err)
+{
+  _cleanup_free_ struct cg_dev_rule *rules = NULL;
+  struct cg_dev_emu target = { 0 };
+  size_t n = 0, i;
+  int ret = 0;
+
+  if (cg->mode == BRIG_CGROUP_V2 || cg->rootless || (update && ! (r && r->devices_len)))
+    return 0;
+  if (cg_dev_build_rules (cg, r, &rules, &n, err) < 0)
+    return -1;
+  for (i = 0; i < n && ret == 0; i++)
+    ret = cg_dev_emu_apply (&target, &rules[i], err);
+  if (ret == 0)
+    ret = prop_str (m, "DevicePolicy", target.default_allow ? "auto" : "strict", err);
+  /* an empty DeviceAllow first: systemd appends to the list otherwise */
+  if (ret == 0 && sd.append (m, "(sv)", "DeviceAllow", "a(ss)", 0) < 0)
+    ret = brig_error_set (err, EINVAL, "systemd: build the DeviceAllow property");
+  if (ret == 0 && ! target.default_allow)
+    ret = append_device_allow (m, &target, err);
+  cg_dev_emu_clear (&target);
+  return ret;
+}
+
 /* ---- annotations: a subset of the GVariant text format ---- */
 
 static int
@@ -821,7 +927,7 @@ call_and_wait (sd_bus *bus, sd_bus_message *m, const char *what, const char *uni
           goto out;
         }
       brig_error_set (err, -r, "systemd: %s `%s`%s%s", what, unit, e.message ? ": " : "", e.message ? e.message : "");
-      if (e.message && *err)
+      if (e.message && err && *err)
         {
           /* the D-Bus message says it all: drop the errno text */
           free ((*err)->msg);
@@ -954,6 +1060,7 @@ start_message (struct brig_cgroup *cg, sd_bus *bus, pid_t pid, int ver, sd_bus_m
         GO (prop_str (m, "OOMPolicy", v[0] == '1' ? "kill" : "continue", err));
     }
   GO (resources_props (cg, m, ver, cg->pending, err));
+  GO (devices_props (cg, m, cg->pending, false, err));
   for (i = 0; i < cg->props.len; i++)
     GO (append_variant_text (m, cg->props.keys[i], cg->props.values[i], err));
   r = sd.close_container (m);
@@ -1059,15 +1166,15 @@ started:
     }
   else
     {
-      for (i = 0; i < cg->n_hier; i++)
-        {
-          _cleanup_free_ char *procs = cg_read (cg->hier[i].path, "cgroup.procs");
-          char pidstr[24];
-          snprintf (pidstr, sizeof (pidstr), "%d", (int) pid);
-          if (pid > 0 && ! (procs && strstr (procs, pidstr)) && cg_join (&cg->hier[i], pid, err) < 0)
-            goto fail_stop;
-        }
-      if (cg_v1_prepare (cg, err) < 0 || cg_v1_apply (cg, cg->pending, false, err) < 0)
+      /* a new cpuset cgroup takes no process before it has cpus and mems */
+      if (cg_v1_prepare (cg, err) < 0)
+        goto fail_stop;
+      /* systemd placed it in the hierarchies it manages (writing the pid
+         again there is a no-op); the others are brig's */
+      for (i = 0; pid > 0 && i < cg->n_hier; i++)
+        if (cg_join (&cg->hier[i], pid, err) < 0)
+          goto fail_stop;
+      if (cg_v1_apply (cg, cg->pending, false, err) < 0)
         goto fail_stop;
     }
   ret = 0;
@@ -1087,6 +1194,23 @@ out:
   return ret;
 }
 
+/* On v1 systemd applies properties by writing "a" to devices.deny and then
+   the allow list: in between, the container could not open /dev/null.
+   Frozen (unless it already is), it sees no such moment (runc does the
+   same).  True when the caller must thaw it. */
+static bool
+freeze_for_v1_devices (struct brig_cgroup *cg)
+{
+  struct brig_error *e = NULL;
+  bool frozen = true, done = false;
+  if (cg->mode == BRIG_CGROUP_V2)
+    return false;
+  if (brig_cgroup_is_frozen (cg, &frozen, &e) == 0 && ! frozen)
+    done = brig_cgroup_freeze (cg, true, &e) == 0;
+  brig_error_free (&e);
+  return done;
+}
+
 int
 cg_sd_update (struct brig_cgroup *cg, const struct oci_resources *r, struct brig_error **err)
 {
@@ -1094,6 +1218,7 @@ cg_sd_update (struct brig_cgroup *cg, const struct oci_resources *r, struct brig
   sd_bus_message *m = NULL, *reply = NULL;
   sd_bus_error e = SD_BUS_ERROR_NULL;
   int ver, rr, ret = -1;
+  bool thaw;
 
   if (cg->unit == NULL)
     return 0;
@@ -1110,7 +1235,7 @@ cg_sd_update (struct brig_cgroup *cg, const struct oci_resources *r, struct brig
       brig_error_set (err, -rr, "systemd: build the D-Bus message");
       goto out;
     }
-  if (resources_props (cg, m, ver, r, err) < 0)
+  if (resources_props (cg, m, ver, r, err) < 0 || devices_props (cg, m, r, true, err) < 0)
     goto out;
   rr = sd.close_container (m);
   if (rr < 0)
@@ -1118,7 +1243,18 @@ cg_sd_update (struct brig_cgroup *cg, const struct oci_resources *r, struct brig
       brig_error_set (err, -rr, "systemd: build the D-Bus message");
       goto out;
     }
+  thaw = freeze_for_v1_devices (cg);
   rr = sd.call (bus, m, 0, &e, &reply);
+  if (thaw)
+    {
+      /* systemd writes the cgroup from its main loop after it replied; a
+         second call is answered only after that pass */
+      systemd_version (bus);
+      struct brig_error *e2 = NULL;
+      if (brig_cgroup_freeze (cg, false, &e2) < 0)
+        cg_warn ("%s", e2->msg);
+      brig_error_free (&e2);
+    }
   if (rr < 0)
     {
       brig_error_set (err, -rr, "systemd: set properties of `%s`%s%s", cg->unit, e.message ? ": " : "",

@@ -1447,6 +1447,7 @@ brig_cgroup_kill_all (struct brig_cgroup *cg, int sig, struct brig_error **err)
   _cleanup_free_ pid_t *pids = NULL;
   size_t n = 0, i;
   bool frozen_by_us = false;
+  int ret = 0;
 
   if (cg == NULL)
     return brig_error_set (err, ENOENT, "kill --all: the container has no cgroup");
@@ -1467,22 +1468,18 @@ brig_cgroup_kill_all (struct brig_cgroup *cg, int sig, struct brig_error **err)
       frozen_by_us = true;
     brig_error_free (&e);
   }
-  if (brig_cgroup_pids (cg, &pids, &n, err) < 0)
-    goto out;
-  for (i = 0; i < n; i++)
+  /* ERR may be NULL (delete -f): the result is RET, not *err */
+  ret = brig_cgroup_pids (cg, &pids, &n, err);
+  for (i = 0; ret == 0 && i < n; i++)
     if (kill (pids[i], sig) < 0 && errno != ESRCH)
-      {
-        brig_error_set (err, errno, "kill --all: kill %d", (int) pids[i]);
-        break;
-      }
-out:
+      ret = brig_error_set (err, errno, "kill --all: kill %d", (int) pids[i]);
   if (frozen_by_us)
     {
       struct brig_error *e = NULL;
       brig_cgroup_freeze (cg, false, &e);
       brig_error_free (&e);
     }
-  return *err ? -1 : 0;
+  return ret;
 }
 
 static bool

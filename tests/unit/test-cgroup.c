@@ -786,6 +786,14 @@ test_full (void)
       char *q = strstr (json, "\"devices\"");
       memmove (p, q, strlen (q) + 1);
     }
+  if (! v2 && access ("/sys/fs/cgroup/cpu/cpu.rt_period_us", F_OK) < 0)
+    {
+      /* a kernel without CONFIG_RT_GROUP_SCHED (Debian's): no realtime */
+      char *p = strstr (json, "\"realtimeRuntime\"");
+      char *q = strstr (json, "\"cpus\"");
+      if (p && q)
+        memmove (p, q, strlen (q) + 1);
+    }
   if (rootless)
     {
       /* only what a delegated subtree offers */
@@ -892,8 +900,13 @@ test_full (void)
       expect_file (d, "cpu.cfs_quota_us", "50000", "cpu.quota");
       expect_file (d, "cpu.cfs_period_us", "100000", "cpu.period");
       expect_file (d, "cpu.cfs_burst_us", "1000", "cpu.burst");
-      expect_file (d, "cpu.rt_runtime_us", "10000", "cpu.realtimeRuntime");
-      expect_file (d, "cpu.rt_period_us", "1000000", "cpu.realtimePeriod");
+      if (access ("/sys/fs/cgroup/cpu/cpu.rt_period_us", F_OK) == 0)
+        {
+          expect_file (d, "cpu.rt_runtime_us", "10000", "cpu.realtimeRuntime");
+          expect_file (d, "cpu.rt_period_us", "1000000", "cpu.realtimePeriod");
+        }
+      else
+        skip ("cpu.realtimeRuntime/realtimePeriod", "no CONFIG_RT_GROUP_SCHED");
       d = v1dir (cg, "cpuset", st);
       expect_file (d, "cpuset.cpus", "0", "cpu.cpus");
       expect_file (d, "cpuset.mems", "0", "cpu.mems");
@@ -1226,6 +1239,77 @@ run_out (const char *fmt, ...)
   return xstrdup (buf);
 }
 
+/* cgroup v1/hybrid: the scope's directory in every hierarchy brig
+   recorded (systemd's and brig's own, e.g. cpuset, freezer), and the child
+   in each of them */
+static void
+check_systemd_v1 (struct brig_cgroup *cg, pid_t pid, const char *unit)
+{
+  struct brig_state *st = state_roundtrip (cg);
+  char *want = xasprintf ("/system.slice/%s", unit), p[64], *s, *line, *save = NULL;
+  size_t wl = strlen (want), n = 0, in = 0, lines = 0;
+  const char *d;
+
+  for (size_t i = 0; i < st->cgroup_paths.len; i++)
+    {
+      const char *v = st->cgroup_paths.values[i];
+      size_t vl = strlen (v);
+      n++;
+      ok (vl > wl && strcmp (v + vl - wl, want) == 0 && access (v, F_OK) == 0, "systemd v1: %s cgroup %s",
+          st->cgroup_paths.keys[i], v);
+    }
+  ok (n >= 5, "systemd v1: %zu hierarchies recorded", n);
+  snprintf (p, sizeof (p), "/proc/%d/cgroup", (int) pid);
+  s = readf (NULL, p);
+  for (line = strtok_r (s, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+    {
+      char *path = strchr (line, ':') ? strchr (strchr (line, ':') + 1, ':') : NULL;
+      /* named hierarchies other than name=systemd are not joined (runc) */
+      if (path == NULL || (strstr (line, ":name=") && ! strstr (line, ":name=systemd:")))
+        continue;
+      lines++;
+      if (strcmp (path + 1, want) == 0)
+        in++;
+      else
+        diag ("not in the scope: %s", line);
+    }
+  ok (lines > 0 && in == lines, "systemd v1: the child is in %s in all %zu hierarchies of /proc/PID/cgroup (%zu)",
+      want, lines, in);
+  free (s);
+  if ((d = ocispec_strmap_get (&st->cgroup_paths, "memory")))
+    {
+      char *sw = xasprintf ("%s/memory.memsw.limit_in_bytes", d);
+      expect_file (d, "memory.limit_in_bytes", "67108864", "systemd v1: MemoryLimit");
+      if (access (sw, F_OK) == 0)
+        expect_file (d, "memory.memsw.limit_in_bytes", "134217728", "systemd v1: swap (cgroupfs)");
+      free (sw);
+    }
+  if ((d = ocispec_strmap_get (&st->cgroup_paths, "cpu")))
+    {
+      expect_file (d, "cpu.shares", "512", "systemd v1: CPUShares");
+      expect_file (d, "cpu.cfs_quota_us", "50000", "systemd v1: CPUQuota");
+      expect_file (d, "cpu.cfs_period_us", "100000", "systemd v1: CPUQuotaPeriod");
+    }
+  if ((d = ocispec_strmap_get (&st->cgroup_paths, "pids")))
+    expect_file (d, "pids.max", "64", "systemd v1: TasksMax");
+  if ((d = ocispec_strmap_get (&st->cgroup_paths, "cpuset")))
+    expect_file (d, "cpuset.cpus", "0", "systemd v1: cpuset.cpus (cgroupfs: systemd does not manage cpuset on v1)");
+  if ((d = ocispec_strmap_get (&st->cgroup_paths, "hugetlb")))
+    expect_file (d, "hugetlb.2MB.limit_in_bytes", "2097152", "systemd v1: hugetlb (cgroupfs)");
+  if ((d = ocispec_strmap_get (&st->cgroup_paths, "devices")))
+    {
+      s = readf (d, "devices.list");
+      for (char *q = s; *q; q++)
+        if (*q == '\n')
+          *q = ' ';
+      ok (strstr (s, "a *:* rwm") == NULL && strstr (s, "c 1:3 rwm") != NULL,
+          "systemd v1: devices.list is the container's allow list, not systemd's allow-all (%.40s...)", s);
+      free (s);
+    }
+  free (want);
+  ocispec_free (&brig_state_type, st);
+}
+
 static void
 test_systemd (void)
 {
@@ -1238,6 +1322,8 @@ test_systemd (void)
   struct child spin;
   char path[128], unit[128];
   const char *dir;
+  /* systemd's memory property: MemoryLimit on v1 */
+  const char *memprop = mode == BRIG_CGROUP_V2 ? "MemoryMax" : "MemoryLimit";
   char *s;
   int rr;
 
@@ -1277,7 +1363,9 @@ test_systemd (void)
   ok (brig_cgroup_unit (cg) && strcmp (brig_cgroup_unit (cg), unit) == 0, "systemd: unit name %s", unit);
   dir = brig_cgroup_path (cg);
   diag ("scope cgroup: %s", dir);
-  if (mode == BRIG_CGROUP_V2)
+  if (mode != BRIG_CGROUP_V2)
+    check_systemd_v1 (cg, spin.pid, unit);
+  else
     {
       expect_file (dir, "memory.max", "67108864", "systemd: MemoryMax");
       expect_file (dir, "pids.max", "64", "systemd: TasksMax");
@@ -1292,8 +1380,8 @@ test_systemd (void)
     }
   if (! rootless)
     {
-      s = run_out ("systemctl show -p MemoryMax -p Delegate -p CollectMode -p TimeoutStopUSec -p TasksMax %s", unit);
-      ok (strstr (s, "MemoryMax=67108864") != NULL, "systemd: systemctl shows MemoryMax=67108864");
+      s = run_out ("systemctl show -p %s -p Delegate -p CollectMode -p TimeoutStopUSec -p TasksMax %s", memprop, unit);
+      ok (strstr (s, "=67108864") != NULL, "systemd: systemctl shows %s=67108864", memprop);
       ok (strstr (s, "Delegate=yes") != NULL, "systemd: Delegate=yes");
       ok (strstr (s, "TasksMax=64") != NULL, "systemd: TasksMax=64");
       ok (strstr (s, "CollectMode=inactive-or-failed") != NULL, "systemd: annotation org.systemd.property.CollectMode");
@@ -1319,20 +1407,24 @@ test_systemd (void)
       brig_error_free (&e);
       if (mode == BRIG_CGROUP_V2)
         expect_file (dir, "memory.max", "100663296", "systemd: update MemoryMax");
+      else
+        expect_file (v1dir (l, "memory", st), "memory.limit_in_bytes", "100663296", "systemd v1: update MemoryLimit");
       if (! rootless)
         {
-          s = run_out ("systemctl show -p MemoryMax %s", unit);
-          ok (strcmp (s, "MemoryMax=100663296") == 0, "systemd: systemctl shows the updated MemoryMax (%s)", s);
+          s = run_out ("systemctl show -p %s %s", memprop, unit);
+          ok (strcmp (strchr (s, '=') ? strchr (s, '=') : s, "=100663296") == 0,
+              "systemd: systemctl shows the updated %s (%s)", memprop, s);
           free (s);
         }
       check_stats (l, "systemd");
-      CHECK0 (brig_cgroup_kill_all (l, SIGKILL, &e), "systemd: kill_all");
+      CHECK0 (brig_cgroup_kill_all (l, SIGKILL, NULL), "systemd: kill_all (err NULL, as delete -f calls it)");
       waitpid (spin.pid, NULL, 0);
       spin.pid = 0;
       rr = brig_cgroup_destroy (l, &e);
       ok (rr == 0, "systemd: destroy stops the unit%s%s", e ? ": " : "", e ? e->msg : "");
       brig_error_free (&e);
       ok (access (dir, F_OK) < 0, "systemd: the scope's cgroup is gone");
+      ok (all_gone (st), "systemd: no directory of the scope left in any hierarchy");
       if (! rootless)
         {
           s = run_out ("systemctl show -p LoadState -p ActiveState %s", unit);

@@ -32,6 +32,32 @@ run_check() {
 }
 
 say "# guest: $(uname -r), /sys/fs/cgroup: $(stat -fc %T /sys/fs/cgroup), mode $mode"
+
+# v1systemd (vm-run --systemd --cgroup hybrid|v1): the systemd driver on a
+# cgroup v1 layout that systemd mounted; test-cgroup as root and the
+# container checks of guest-v1.sh
+if [ "$mode" = v1systemd ]; then
+    layout=v1
+    [ "$(stat -fc %T /sys/fs/cgroup/unified 2>/dev/null)" = cgroup2fs ] && layout=hybrid
+    if [ "$(stat -fc %T /sys/fs/cgroup)" != tmpfs ] || [ ! -d /run/systemd/system ]; then
+        say "not ok - $layout systemd: not a systemd-managed cgroup v1 layout"
+        exit 1
+    fi
+    # the systemd driver only: the cgroupfs driver on v1/hybrid is what the
+    # host's own suite covers (BRIG_TEST_CGROUPFS=1: that too)
+    nofs=BRIG_TEST_NO_CGROUPFS=1
+    [ "${BRIG_TEST_CGROUPFS:-}" = 1 ] && nofs=BRIG_TEST_CGROUPFS=1
+    [ "${GUEST_ONLY:-}" = runtime ] || run_check "$layout systemd root" env BRIG_TEST_SYSTEMD=1 $nofs "$bin"
+    rt=${RUNTIME:-$top/src/brig}
+    if [ "${GUEST_ONLY:-}" = unit ]; then
+        :
+    elif [ -x "$rt" ]; then
+        run_check "$layout runtime systemd" env RUNTIME="$rt" "$here/guest-v1.sh"
+    else
+        say "ok - $layout container checks # SKIP $rt not built yet"
+    fi
+    exit $rc
+fi
 if [ "$(stat -fc %T /sys/fs/cgroup)" != cgroup2fs ]; then
     say "not ok - $mode: /sys/fs/cgroup is not cgroup2"
     exit 1

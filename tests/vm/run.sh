@@ -12,6 +12,8 @@
 #      Delegate=yes scope (cgroupfs rootless)
 #   and, in both, tests/vm/guest-brig.sh (container-level checks through
 #   src/brig) once brig is built.
+#   3. systemd guests on cgroup v1 (vm-run --cgroup hybrid, then v1):
+#      test-cgroup with the systemd driver, tests/vm/guest-v1.sh
 # On a host that already has pure cgroup v2 the same checks run directly
 # (systemd ones when systemd is PID 1).  Without qemu (or a guest kernel)
 # everything is skipped with the reason.
@@ -23,7 +25,8 @@
 #      RUNTIME=path      the runtime for the container checks (default
 #                        src/brig; the guest sees the host's / read-only, not
 #                        its /tmp: use a path elsewhere)
-#      VM_ONLY=plain|systemd  only one of the two boots
+#      VM_ONLY=plain|systemd|v1systemd  only those boots
+#      VM_V1_LAYOUTS  the v1systemd boots (default "hybrid v1")
 #      GUEST_ONLY=unit|runtime  only test-cgroup, or only the container checks
 #      VM_TIMEOUT, VM_SMP, VM_MEM  passed to vm-run
 set -u
@@ -92,7 +95,25 @@ boot() {
     rm -f "$out" "$err"
 }
 
+# the systemd driver on cgroup v1: systemd 252 mounts the v1 hierarchies
+# itself. hybrid (what real v1 hosts run): test-cgroup's systemd part and
+# guest-v1.sh; legacy v1 (no unified mount): only guest-v1.sh. VM_ONLY=v1systemd runs only these;
+# VM_V1_LAYOUTS picks the layouts.
+boot_v1systemd() {
+    local l t0
+    for l in ${VM_V1_LAYOUTS:-hybrid v1}; do
+        t0=$(date +%s)
+        if [ "$l" = v1 ]; then
+            GUEST_ONLY=${GUEST_ONLY:-runtime} boot v1systemd --systemd --no-user-manager --cgroup "$l"
+        else
+            boot v1systemd --systemd --cgroup "$l"
+        fi
+        echo "# v1systemd boot ($l): $(( $(date +%s) - t0 )) s"
+    done
+}
+
 cd "$top" || exit 1
 [ "${VM_ONLY:-plain}" = plain ] || [ -z "${VM_ONLY:-}" ] && boot plain
 [ "${VM_ONLY:-systemd}" = systemd ] || [ -z "${VM_ONLY:-}" ] && boot systemd --systemd
+[ "${VM_ONLY:-v1systemd}" = v1systemd ] || [ -z "${VM_ONLY:-}" ] && boot_v1systemd
 exit $failed
