@@ -55,14 +55,19 @@ if [ "$GUEST" = 0 ]; then
     { echo "vm-memory.sh: skip: qemu-system-x86_64 not installed (tests/vm/README-vm-run.md)" >&2; exit 77; }
   ls /boot/vmlinuz-* > /dev/null 2>&1 ||
     { echo "vm-memory.sh: skip: no guest kernel in /boot (apt-get install linux-image-amd64)" >&2; exit 77; }
-  out=$(mktemp /tmp/vm-memory.XXXXXX)
+  out=$(mktemp /tmp/vm-memory.XXXXXX) tmpbrig=""
+  trap 'rm -f "$out" $tmpbrig' EXIT
   # the brig binary must be on a path the guest sees: the worktree is shared
   brig=$(bench_brig_path "$TOP_DIR")
+  case $brig in
+    /tmp/*|/run/*|/dev/shm/*)  # fresh tmpfs mounts in the guest: pass a copy
+      tmpbrig=$(mktemp "$TOP_DIR/bench/.vm-brig.XXXXXX") && cp "$brig" "$tmpbrig" && chmod 755 "$tmpbrig" &&
+        brig=$tmpbrig ;;
+  esac
   "$VMRUN" --share "$TOP_DIR" --timeout "${VM_TIMEOUT:-900}" -e BRIG="$brig" -- \
     bash "$BENCH_DIR/vm-memory.sh" --guest --samples "$SAMPLES" > "$out"; rc=$?
   cat "$out"
   summary "$out" >&2
-  rm -f "$out"
   [ "$rc" = 0 ] || { echo "vm-memory.sh: guest run failed (vm-run exit $rc)" >&2; exit 1; }
   exit 0
 fi
