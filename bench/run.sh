@@ -6,7 +6,9 @@
 #   --quick       few iterations (< 2 minutes); default is the fuller run
 #   --write-docs  replace the figures section of docs/performance.md
 #   --only CASES  comma-separated subset of:
-#                 run seq idle split exec rootless seccomp rss size parallel
+#                 run seq idle split exec rootless seccomp rss pinned size
+#                 parallel vm-memory (vm-memory boots a QEMU guest:
+#                 bench/vm-memory.sh; skipped with the reason without qemu)
 #
 # Runtimes: brig ($BRIG, else src/brig when it exists), crun ($CRUN,
 # /usr/bin/crun), runc ($RUNC, /usr/bin/runc); "floor" is bench/floor.c, the
@@ -98,6 +100,29 @@ w_rss () {
   return $rc
 }
 
+# w_pinned OUT RT BUNDLE ID: create ID (not started), then the memory its
+# waiting process (and anything below it) pins, from smaps_rollup: "Pss
+# Private" in KiB to OUT (Private = Private_Clean + Private_Dirty); delete.
+w_pinned () {
+  local out=$1 rt=$2 bundle=$3 id=$4 pid rc=1 p q all
+  $rt delete -f "$id" > /dev/null 2>&1
+  if $rt create --bundle "$bundle" "$id" < /dev/null > /dev/null; then
+    pid=$($rt state "$id" | jq -r .pid)
+    all=$pid q=$pid
+    while [ -n "$q" ]; do  # the waiting process and its descendants
+      set -- $q; q=""
+      for p in "$@"; do q="$q $(cat /proc/"$p"/task/*/children 2> /dev/null)"; done
+      q=$(echo $q); all="$all $q"
+    done
+    for p in $all; do cat /proc/"$p"/smaps_rollup; done |
+      awk '$1 == "Pss:" { pss += $2 } $1 ~ /^Private_(Clean|Dirty):$/ { priv += $2 }
+           END { print pss, priv }' > "$out"
+    [ -s "$out" ] && rc=0
+  fi
+  $rt delete -f "$id" > /dev/null 2>&1
+  return $rc
+}
+
 # w_exec_block JSON RUNS WARMUP RT BUNDLE ID: start a `sleep 1000` container,
 # time `exec ID /bin/true` into it, delete it.
 w_exec_block () {
@@ -135,8 +160,8 @@ fi
 ###########################################################################
 
 QUICK=0 WRITE_DOCS=0 ONLY=""
-ALL_CASES="run seq idle split exec rootless seccomp rss size parallel"
-usage () { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; }
+ALL_CASES="run seq idle split exec rootless seccomp rss pinned size parallel vm-memory"
+usage () { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case $1 in
     --quick) QUICK=1 ;;
@@ -359,7 +384,7 @@ wcall () {
 ROWS=()                 # row ids, table order
 declare -A LABEL KIND ST
 NOTES=()
-# row ID KIND LABEL: KIND ms | MiB | count | cps (containers/s) | msint
+# row ID KIND LABEL: KIND ms | MiB | count | cps (containers/s) | msint | text (status words only)
 row () { ROWS+=("$1"); KIND[$1]=$2; LABEL[$1]=$3; }
 note () { NOTES+=("$*"); }
 # mark ROW RT STATUS REASON
@@ -428,6 +453,14 @@ cb_rss () {
   local u=$1:$2 out=$TMP/j/$1.$2.$3.kib
   wrun "$1" "$2" "${C_W[$u]}" w_rss "$out" "${C_CMD[$u]}" "${C_CLEAN[$u]:-}" || return 1
   awk '{ v = $1 } END { printf "%.3f\n", v / 1024 }' "$out" >> "$TMP/s/$1.$2"
+}
+
+# cb_pinned ROW RT ROUND: one created container; Pss and Private, MiB.
+cb_pinned () {
+  local u=$1:$2 out=$TMP/j/$1.$2.$3.kib
+  wrun "$1" "$2" "${C_W[$u]}" w_pinned "$out" "${C_CMD[$u]}" "$B_TRUE" "$PFX-$2-pin" || return 1
+  awk '{ printf "%.3f\n", $1 / 1024 }' "$out" >> "$TMP/s/pinned-pss.$2"
+  awk '{ printf "%.3f\n", $2 / 1024 }' "$out" >> "$TMP/s/pinned-priv.$2"
 }
 
 # cb_exec ROW RT ROUND
@@ -600,6 +633,18 @@ if want rss; then
   bench_log "case rss: $RSS_REPS samples"
   rounds "$RSS_REPS" cb_rss "${all[@]}"
 fi
+if want pinned; then
+  row pinned-pss MiB "created container, waiting process: Pss (MiB)"
+  row pinned-priv MiB "created container, waiting process: Private_* (MiB)"
+  units pinned-pss
+  for rt in "${RTS[@]}"; do
+    C_CMD[pinned-pss:$rt]=$(rtcmd "$rt"); C_W[pinned-pss:$rt]=${WORKER_OF[$rt]}
+  done
+  bench_log "case pinned: $RSS_REPS samples"
+  rounds "$RSS_REPS" cb_pinned "${UNITS[@]}"
+  # a failure marked on the first row counts for both
+  for rt in "${RTS[@]}"; do [ -z "${ST[pinned-pss.$rt]:-}" ] || ST[pinned-priv.$rt]=${ST[pinned-pss.$rt]}; done
+fi
 if want size; then
   row size MiB "binary size (MiB)"
   row libs count "ldd linked libraries (count)"
@@ -625,6 +670,38 @@ if want parallel; then
   units par floor
   bench_log "case parallel: $PAR_ROUNDS rounds"
   rounds "$PAR_ROUNDS" cb_par "${UNITS[@]}"
+fi
+
+# --- 8. memory charged to the container's cgroup (cgroup v2 guest) ---------------
+if want vm-memory; then
+  row vm-create-peak MiB "v2 guest: container cgroup memory.peak after create (MiB)"
+  row vm-create-stat MiB "v2 guest: memory.stat anon+file+kernel after create (MiB)"
+  row vm-run-peak MiB "v2 guest: memory.peak after the container ran (MiB)"
+  row vm-tiny text "v2 guest: memory.limit 512 KiB, run echo hi"
+  VM_SAMPLES=7; [ "$QUICK" = 0 ] || VM_SAMPLES=3
+  bench_log "case vm-memory: one guest boot, $VM_SAMPLES samples"
+  BRIG=${BIN[brig]:-/nonexistent} "$BENCH_DIR/vm-memory.sh" --samples "$VM_SAMPLES" \
+    > "$TMP/vm.out" 2> "$TMP/vm.err"; rc=$?
+  for rt in "${RTS[@]}"; do
+    if [ "$rc" != 0 ]; then
+      why=$(grep -E '^vm-memory.sh: ' "$TMP/vm.err" | tail -n 1 | tail -c 200)
+      for r in vm-create-peak vm-create-stat vm-run-peak vm-tiny; do
+        mark "$r" "$rt" "$([ "$rc" = 77 ] && echo skip || echo fail)" "${why:-vm-memory.sh exit $rc}"
+      done
+      continue
+    fi
+    for r in create-peak create-stat run-peak; do
+      awk -v r="$r" -v t="$rt" '$1 == "sample" && $2 == r && $3 == t { printf "%.3f\n", $4 / 1024 }' \
+        "$TMP/vm.out" > "$TMP/s/vm-$r.$rt"
+      [ -s "$TMP/s/vm-$r.$rt" ] || mark "vm-$r" "$rt" fail "no sample: $(grep "vm-memory: $rt" "$TMP/vm.err" | tail -n 1 | tail -c 200)"
+    done
+    t=$(awk -v t="$rt" '$1 == "status" && $3 == t' "$TMP/vm.out")
+    case $t in
+      *" ok") ST[vm-tiny.$rt]=ok ;;
+      "") mark vm-tiny "$rt" fail "no result" ;;
+      *) mark vm-tiny "$rt" fail "${t#status tiny $rt fail }" ;;
+    esac
+  done
 fi
 
 # --- report -------------------------------------------------------------------------

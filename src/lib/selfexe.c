@@ -1,6 +1,9 @@
 #define _GNU_SOURCE
+#include <elf.h>
 #include <errno.h>
+#include <link.h>
 #include <fcntl.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
@@ -18,6 +21,32 @@
 #endif
 
 #define WANTED_SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
+
+/* The bytes execve needs: up to the end of the last segment in the file.
+   What follows (symbol tables, section headers) is never mapped, and every
+   byte copied stays pinned in the memfd while a created container waits.
+   Anything unexpected: the whole file. */
+static off_t
+loaded_size (int fd, off_t size)
+{
+  ElfW (Ehdr) eh;
+  ElfW (Phdr) ph[32];
+  off_t end = 0;
+  size_t i, n;
+
+  if (pread (fd, &eh, sizeof (eh), 0) != (ssize_t) sizeof (eh) || memcmp (eh.e_ident, ELFMAG, SELFMAG) != 0
+      || eh.e_phentsize != sizeof (ph[0]) || eh.e_phnum == 0 || eh.e_phnum > ARRAY_SIZE (ph))
+    return size;
+  n = eh.e_phnum * sizeof (ph[0]);
+  if (pread (fd, ph, n, eh.e_phoff) != (ssize_t) n)
+    return size;
+  if ((off_t) (eh.e_phoff + n) > end)
+    end = eh.e_phoff + n;
+  for (i = 0; i < eh.e_phnum; i++)
+    if (ph[i].p_filesz && (off_t) (ph[i].p_offset + ph[i].p_filesz) > end)
+      end = ph[i].p_offset + ph[i].p_filesz;
+  return end > 0 && end <= size ? end : size;
+}
 
 int
 brig_selfexe_protect (char **argv, char **envp)
@@ -40,6 +69,7 @@ brig_selfexe_protect (char **argv, char **envp)
     mfd = memfd_create ("brig", MFD_CLOEXEC | MFD_ALLOW_SEALING);
   if (mfd < 0)
     return -1;
+  st.st_size = loaded_size (self, st.st_size);
   while (off < st.st_size)
     {
       ssize_t n = sendfile (mfd, self, NULL, st.st_size - off);
