@@ -216,9 +216,9 @@ brig_init_main (struct brig_init_args *a)
                       < 0)
     fail (a, err);
 
-  if (brig_rootfs_pivot (&r, &err) < 0)
+  if (brig_rootfs_mask (&r, &err) < 0 || brig_rootfs_pivot (&r, &err) < 0)
     fail (a, err);
-  /* sysctls before readonlyPaths make /proc/sys read-only */
+  /* through the private procfs: readonlyPaths do not apply to it */
   if (brig_sysctl_apply (s, &err) < 0)
     fail (a, err);
   if (brig_rootfs_finalize (&r, &err) < 0)
