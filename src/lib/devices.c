@@ -65,6 +65,9 @@ make_device (struct brig_rootfs *r, const char *path, mode_t type, unsigned maj,
                              "host `%s` is not device %u:%u (in a user namespace devices are bind-mounted from "
                              "the same path on the host)",
                              path, maj, min);
+    /* an image's symlink there is replaced, as mknod replaces it */
+    if (fstatat (dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK (st.st_mode))
+      unlinkat (dir, name, 0);
     fd = openat (dir, name, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0 && errno != EEXIST)
       return brig_error_set (err, errno, "create `%s`", path);

@@ -205,11 +205,11 @@ exec_child_main (struct exec_child *c)
 
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-  /* the procfs handle for oom_score_adj, setgroups and LSM labels is the
-     host's, opened before we join the container's mount namespace: a
-     container that mounted over its /proc must not get those writes
-     (CVE-2019-16884, CVE-2025-52881) */
-  if (brig_procfs_root (&err) < 0)
+  /* the procfs handle for oom_score_adj, setgroups and LSM labels is
+     pinned from the host's /proc before we join the container's mount
+     namespace: a container that mounted over its /proc must not get
+     those writes (CVE-2019-16884, CVE-2025-52881) */
+  if (brig_procfs_pin (&err) < 0)
     goto fail;
   if (c->ns_flags && setns (c->pidfd, c->ns_flags & ~(c->pid_late ? 0 : CLONE_NEWPID)) < 0)
     {
@@ -230,6 +230,10 @@ exec_child_main (struct exec_child *c)
       prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
       brig_sync_send_creds (c->sock, SYNC_INIT_PID);
     }
+  /* born in the container's pid namespace: a private procfs of it, where
+     the user namespace allows, else the pinned host one */
+  if (brig_procfs_private (&err) < 0)
+    goto fail;
   {
     /* the container's user namespace, or the runtime's own, may deny it */
     char buf[16] = "";

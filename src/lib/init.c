@@ -130,6 +130,10 @@ brig_init_main (struct brig_init_args *a)
   if (brig_sync_expect (a->sync_fd, SYNC_GO, m, &err) < 0)
     _exit (1);
 
+  /* every namespace is joined and the rootfs untouched: from here on
+     /proc is reached through a handle the container cannot reach */
+  if (brig_procfs_private (&err) < 0)
+    fail (a, err);
   in_userns = a->ns->userns;
   {
     /* denied in the container's user namespace, or in the one the
@@ -212,10 +216,9 @@ brig_init_main (struct brig_init_args *a)
                       < 0)
     fail (a, err);
 
-  if (brig_rootfs_pivot (&r, &err) < 0)
+  if (brig_rootfs_mask (&r, &err) < 0 || brig_rootfs_pivot (&r, &err) < 0)
     fail (a, err);
-  brig_procfs_reset ();
-  /* sysctls before readonlyPaths make /proc/sys read-only */
+  /* through the private procfs: readonlyPaths do not apply to it */
   if (brig_sysctl_apply (s, &err) < 0)
     fail (a, err);
   if (brig_rootfs_finalize (&r, &err) < 0)

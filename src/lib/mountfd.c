@@ -19,8 +19,8 @@
 
 static int new_api = 0; /* 0 unknown, 1 yes, -1 no */
 
-static bool
-have_new_api (void)
+bool
+brig_have_mount_api (void)
 {
   if (new_api == 0)
     {
@@ -109,11 +109,11 @@ brig_setattr_fd (int fd, uint64_t attr_set, uint64_t attr_clr, bool recursive, c
     return 0;
   attr.attr_set = attr_set;
   attr.attr_clr = attr_clr;
-  if (have_new_api ()
+  if (brig_have_mount_api ()
       && syscall (SYS_mount_setattr, fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr,
                   sizeof (attr)) == 0)
     return 0;
-  if (have_new_api () && errno != ENOSYS)
+  if (brig_have_mount_api () && errno != ENOSYS)
     return brig_error_set (err, errno, "mount_setattr `%s`", what);
   if (recursive)
     return brig_error_set (err, ENOSYS, "recursive mount attributes on `%s` need mount_setattr (Linux 5.12)",
@@ -133,7 +133,7 @@ brig_bind_fd (int src_fd, int dst_fd, bool recursive, uint64_t attr_set, uint64_
 {
   char sbuf[32], dbuf[32];
 
-  if (have_new_api ())
+  if (brig_have_mount_api ())
     {
       _cleanup_close_ int tree = syscall (SYS_open_tree, src_fd, "",
                                           OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH

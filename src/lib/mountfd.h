@@ -10,6 +10,10 @@
 
 #include "error.h"
 
+/* false on a kernel without open_tree/move_mount/fsopen, or when forced
+   with BRIG_FORCE_NO_MOUNT_API=1. */
+bool brig_have_mount_api (void);
+
 /* Bind the tree at SRC_FD (any fd, O_PATH is fine) onto DST_FD, with
    MOUNT_ATTR_* set/cleared on the new mount (recursively if ATTR_REC).
    WHAT names the mount in errors. */

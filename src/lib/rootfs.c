@@ -404,11 +404,30 @@ cgroupfs_readonly (struct brig_rootfs *r, struct brig_error **err)
   return ret < 0 ? brig_error_prefix (err, "read-only cgroupfs without a cgroup namespace") : 0;
 }
 
+static int
+host_devnull (struct brig_rootfs *r, struct brig_error **err)
+{
+  struct stat st;
+  r->devnull = open ("/dev/null", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (r->devnull < 0)
+    return brig_error_set (err, errno, "open the host's /dev/null");
+  if (fstat (r->devnull, &st) < 0 || ! S_ISCHR (st.st_mode) || st.st_rdev != makedev (1, 3))
+    return brig_error_set (err, ENODEV, "the host's /dev/null is not the null device");
+  return 0;
+}
+
 int
 brig_rootfs_prepare (struct brig_rootfs *r, struct brig_error **err)
 {
   const struct oci_spec *s = r->spec;
   size_t i;
+
+  /* Masked files get the host's /dev/null, taken before anything of the
+     rootfs is looked at: never the container's, which it could have made
+     a symlink to core_pattern or a host file, or swap in a shared /dev
+     (CVE-2025-31133). */
+  if (s->linux_ && s->linux_->masked_paths_len && host_devnull (r, err) < 0)
+    return brig_error_prefix (err, "linux.maskedPaths");
 
   if (mount (NULL, "/", NULL, root_propagation (s, true), NULL) < 0)
     return brig_error_set (err, errno, "make / %s", "rslave");
@@ -503,38 +522,28 @@ readonly_path (struct brig_rootfs *r, const char *path, struct brig_error **err)
 }
 
 int
-brig_rootfs_finalize (struct brig_rootfs *r, struct brig_error **err)
+brig_rootfs_mask (struct brig_rootfs *r, struct brig_error **err)
 {
   const struct oci_linux *lx = r->spec->linux_;
-  int masktree = -1;
+  _cleanup_close_ int masktree = -1;
   size_t i;
-  unsigned long prop;
 
-  /* Files are masked with /dev/null, the one made above, checked to be
-     the null device and opened without following a link: a container
-     that swapped it for a symlink must not get a bind of the link's
-     target (CVE-2025-31133). */
-  if (lx && lx->masked_paths_len)
-    {
-      struct stat st;
-      r->devnull = brig_inroot_open (r->rootfd, "/dev/null", O_PATH | O_NOFOLLOW, 0, err);
-      if (r->devnull < 0)
-        return brig_error_prefix (err, "linux.maskedPaths");
-      if (fstat (r->devnull, &st) < 0 || ! S_ISCHR (st.st_mode) || st.st_rdev != makedev (1, 3))
-        return brig_error_set (err, 0, "linux.maskedPaths: /dev/null in the container is not the null device");
-    }
-  if (lx)
-    {
-      for (i = 0; i < lx->readonly_paths_len; i++)
-        if (readonly_path (r, lx->readonly_paths[i], err) < 0)
-          goto fail;
-      for (i = 0; i < lx->masked_paths_len; i++)
-        if (mask_path (r, lx->masked_paths[i], &masktree, err) < 0)
-          goto fail;
-    }
-  if (masktree >= 0)
-    close (masktree);
-  masktree = -1;
+  for (i = 0; lx && i < lx->readonly_paths_len; i++)
+    if (readonly_path (r, lx->readonly_paths[i], err) < 0)
+      return -1;
+  for (i = 0; lx && i < lx->masked_paths_len; i++)
+    if (mask_path (r, lx->masked_paths[i], &masktree, err) < 0)
+      return -1;
+  if (r->devnull >= 0)
+    close (r->devnull);
+  r->devnull = -1;
+  return 0;
+}
+
+int
+brig_rootfs_finalize (struct brig_rootfs *r, struct brig_error **err)
+{
+  unsigned long prop;
 
   if (r->spec->root->has_readonly && r->spec->root->readonly)
     {
@@ -544,12 +553,5 @@ brig_rootfs_finalize (struct brig_rootfs *r, struct brig_error **err)
   prop = root_propagation (r->spec, false);
   if (prop && mount (NULL, "/", NULL, prop, NULL) < 0)
     return brig_error_set (err, errno, "linux.rootfsPropagation: set propagation of /");
-  if (r->devnull >= 0)
-    close (r->devnull);
-  r->devnull = -1;
   return 0;
-fail:
-  if (masktree >= 0)
-    close (masktree);
-  return -1;
 }

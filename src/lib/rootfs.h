@@ -19,7 +19,7 @@ struct brig_rootfs
   bool new_netns;
   bool no_pivot;
   int rootfd;            /* O_PATH of the rootfs mount, set by prepare */
-  int devnull;           /* O_PATH of the host's /dev/null, checked 1:3 */
+  int devnull;           /* O_PATH of the host's /dev/null, checked 1:3, or -1 */
   const int *idmap_fds;  /* per mounts[] entry: an id-mapped mount the parent made, or -1 (idmap.h) */
 };
 
@@ -27,11 +27,15 @@ struct brig_rootfs
    createContainer hooks. */
 int brig_rootfs_prepare (struct brig_rootfs *r, struct brig_error **err);
 
+/* readonlyPaths, then maskedPaths (files get the host's /dev/null that
+   prepare took, directories one read-only tmpfs).  Before pivot_root,
+   while that /dev/null is still in our mount namespace to bind from. */
+int brig_rootfs_mask (struct brig_rootfs *r, struct brig_error **err);
+
 /* pivot_root (or MS_MOVE + chroot with --no-pivot). */
 int brig_rootfs_pivot (struct brig_rootfs *r, struct brig_error **err);
 
-/* After pivot_root: masked paths, read-only paths, root.readonly,
-   rootfsPropagation. */
+/* After pivot_root: root.readonly, rootfsPropagation. */
 int brig_rootfs_finalize (struct brig_rootfs *r, struct brig_error **err);
 
 #endif

@@ -502,9 +502,12 @@ brig_userns_fd_for (struct oci_id_mapping **uids, size_t nu, struct oci_id_mappi
          /proc files belong to the host's root: unreachable for the init
          in its user namespace.  We hold nothing of value. */
       prctl (PR_SET_DUMPABLE, 1, 0, 0, 0);
-      /* our pid as /proc numbers it: in a container's init, before
-         pivot_root, /proc belongs to another pid namespace than ours */
-      n = readlink ("/proc/self", self, sizeof (self) - 1);
+      /* our pid as the init's procfs handle numbers it: a private one of
+         its pid namespace, or the host's */
+      {
+        int proc = brig_procfs_root (NULL);
+        n = proc >= 0 ? readlinkat (proc, "self", self, sizeof (self) - 1) : -1;
+      }
       if (n > 0)
         brig_write_all (tell[1], self, n);
       close (tell[1]);

@@ -13,6 +13,7 @@
 #include <sys/syscall.h>
 #include <time.h>
 
+#include "procfs.h"
 #include "utils.h"
 
 void
@@ -368,10 +369,16 @@ brig_cloexec_from (int from)
     return 0;
 #endif
   {
-    DIR *d = opendir ("/proc/self/fd");
+    /* the verified procfs: a container's fake /proc/self/fd could hide fds */
+    int pfd = brig_procfs_openat ("self/fd", O_RDONLY | O_DIRECTORY, NULL);
+    DIR *d = pfd >= 0 ? fdopendir (pfd) : opendir ("/proc/self/fd");
     struct dirent *de;
     if (d == NULL)
-      return -1;
+      {
+        if (pfd >= 0)
+          close (pfd);
+        return -1;
+      }
     while ((de = readdir (d)))
       {
         int fd;

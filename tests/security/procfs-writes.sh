@@ -3,10 +3,12 @@
 # controls: CVE-2019-16884 (a volume mounted over /proc fooled the LSM
 # label write), CVE-2019-19921 / CVE-2023-27561 / CVE-2023-28642 (/proc or
 # another mountpoint a symlink), CVE-2025-52881 (writes redirected by
-# mounts the container made).  brig opens a procfs root that it verifies
-# (fstatfs PROC_SUPER_MAGIC, inode 1), walks under it with openat2
+# mounts the container made).  brig writes through a private procfs
+# instance (fsopen) or a clone of the host's /proc, never through the
+# container's (procfs.h; each mode is tested in procfs-modes.sh), checks
+# it (fstatfs PROC_SUPER_MAGIC, inode 1), walks under it with openat2
 # RESOLVE_BENEATH|NO_SYMLINKS|NO_MAGICLINKS and re-checks the magic of the
-# file it writes; `exec` takes the host's procfs before joining the
+# file it writes; `exec` pins the host's procfs before joining the
 # container's mount namespace.
 #   A. a config whose mounts put a fake directory over /proc after the
 #      proc mount (the image's VOLUME /proc), with oomScoreAdj and a
