@@ -92,6 +92,26 @@ expect_eq "uid 1000, no caps, noNewPrivileges: the label" "1000 $P (enforce)" "$
 [ "$rc" = 0 ] || echo "# $(err_of "$id")"
 rt delete -f "$id" > /dev/null 2>&1
 
+# "unconfined" asks for no confinement: accepted, and the label says so
+b=$(make_bundle unconfined cat /proc/self/attr/current)
+jq_edit "$b" '.process.apparmorProfile = "unconfined"'
+id=aa-unconf-$T_SFX
+expect_eq "apparmorProfile unconfined" unconfined "$(run_ctr "$b" "$id")"
+rt delete -f "$id" > /dev/null 2>&1
+
+# startContainer hooks run in the container after the label is written:
+# they are confined too (as with runc); createContainer ones (run before
+# pivot_root, so they see the guest's paths) are not
+b=$(make_bundle hooks true)
+jq_edit "$b" ".root.readonly = false | .process.apparmorProfile = \"$P\"
+  | .hooks.startContainer = [{\"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\", \"cat /proc/self/attr/current > /tmp/start-label\"]}]
+  | .hooks.createContainer = [{\"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\", \"cat /proc/self/attr/current > $T_TMP/create-label\"]}]"
+id=aa-hooks-$T_SFX
+run_ctr "$b" "$id" > /dev/null || echo "# $(err_of "$id")"
+expect_eq "startContainer hook: confined by the container's profile" "$P (enforce)" "$(tr -d '\0' < "$b/rootfs/tmp/start-label" 2>/dev/null)"
+expect_eq "createContainer hook: not yet" unconfined "$(tr -d '\0' < "$T_TMP/create-label" 2>/dev/null)"
+rt delete -f "$id" > /dev/null 2>&1
+
 # a long-running container: its label from the guest side, exec into it
 b=$(make_bundle long sleep 300)
 mkdir -p "$b/rootfs/denied"
@@ -200,6 +220,12 @@ label_or_refused "/proc a symlink in the rootfs" "$b" "aa-symlink-$T_SFX" proc
 expect_eq "/proc a symlink in the rootfs: the fake attr files unchanged" "$s1" \
   "$( [ -L "$b/rootfs/proc" ] && snap "$b/rootfs/fakeproc")"
 
+# ---- no /proc mount in the config at all -------------------------------
+b=$(make_bundle noproc sleep 300)
+jq_edit "$b" ".process.apparmorProfile = \"$P\" | .mounts |= map(select(.destination != \"/proc\"))
+  | .linux.maskedPaths = [] | .linux.readonlyPaths = []"
+label_or_refused "no /proc mount" "$b" "aa-noproc-$T_SFX" procfs
+
 # ---- rootless --------------------------------------------------------------
 # AppArmor lets an unconfined unprivileged task change onto any loaded
 # profile at exec (attr/exec), so a rootless container can have one
@@ -222,6 +248,17 @@ if [ -n "${VM_USER:-}" ] && command -v vm-user > /dev/null; then
   expect_eq "rootless: attr/current inside the container" "$P (enforce)" "$(sed -n 1p <<< "$out")"
   expect_eq "rootless: the profile confines" tmp-written "$(sed -n '2,$p' <<< "$out" | tr '\n' ' ' | sed 's/ $//')"
   uid_rt delete -f "aa-rootless-$T_SFX" > /dev/null 2>&1
+  # exec --apparmor as the user, into the user's container
+  jq_edit "$b" '.process.args = ["sleep", "300"]'
+  chown "$VM_UID:$VM_UID" "$b/config.json"
+  id=aa-rootless-x-$T_SFX
+  if uid_rt create --bundle "$b" "$id" < /dev/null > "$T_TMP/rl-create.out" 2>&1 && uid_rt start "$id"; then
+    expect_eq "rootless: exec --apparmor, the exec'd process's label" "$PX (enforce)" \
+      "$(uid_rt exec --apparmor "$PX" "$id" cat /proc/self/attr/current 2>&1 < /dev/null)"
+  else
+    not_ok "rootless: create+start for exec: $(head -3 "$T_TMP/rl-create.out")"
+  fi
+  uid_rt delete -f "$id" > /dev/null 2>&1
   expect_eq "rootless: nothing left in the user's state root" "" "$(ls -A "$ud/state" 2>/dev/null)"
 else
   skip "rootless AppArmor" "no guest test user (vm-user)"
