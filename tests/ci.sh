@@ -11,7 +11,7 @@ TEST_DEPS="busybox-static jq runc crun uidmap iproute2 strace procps psmisc util
   golang-github-containers-common"
 ENGINE_DEPS="podman conmon containerd docker.io slirp4netns fuse-overlayfs catatonit tini umoci skopeo \
   containernetworking-plugins iptables"
-VM_DEPS="qemu-system-x86 linux-image-amd64 cpio kmod"
+VM_DEPS="qemu-system-x86 linux-image-amd64 cpio kmod apparmor"
 
 missing=""
 for p in $BUILD_DEPS $TEST_DEPS $ENGINE_DEPS $VM_DEPS; do

@@ -61,6 +61,16 @@ container_ns_flags (pid_t pid)
   return flags;
 }
 
+static void
+inherit_str (char **dst, const char *src)
+{
+  if ((*dst == NULL || **dst == '\0') && src)
+    {
+      free (*dst);
+      *dst = xstrdup (src);
+    }
+}
+
 static int
 load_process (const struct brig_exec_opts *o, const struct oci_spec *spec, struct oci_process **out,
               struct brig_error **err)
@@ -78,6 +88,14 @@ load_process (const struct brig_exec_opts *o, const struct oci_spec *spec, struc
       p = ocispec_parse (&oci_process_type, buf, len, &perr);
       if (p == NULL)
         return brig_error_set (err, 0, "--process `%s`: %s", o->process_file, perr);
+      /* what the file leaves out stays as the container has it: a
+         process.json without apparmorProfile must not run unconfined in a
+         confined container (runc does the same) */
+      if (spec->process)
+        {
+          inherit_str (&p->apparmor_profile, spec->process->apparmor_profile);
+          inherit_str (&p->selinux_label, spec->process->selinux_label);
+        }
     }
   else
     {

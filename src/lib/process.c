@@ -460,7 +460,12 @@ brig_process_finish (struct brig_process_plan *plan, struct brig_error **err)
 
   if (p->has_no_new_privileges && p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return brig_error_set (err, errno, "process.noNewPrivileges");
-  return brig_caps_apply (&plan->caps, plan->extra_caps, err);
+  if (brig_caps_apply (&plan->caps, plan->extra_caps, err) < 0)
+    return -1;
+  /* the labels take effect at execve, but are written now: before seccomp
+     is loaded (a filter may deny the procfs walk), and in `create` while
+     an unknown profile can still fail the create itself */
+  return brig_lsm_set_exec (p->apparmor_profile, p->selinux_label, err);
 }
 
 int
@@ -496,8 +501,6 @@ brig_process_exec (struct brig_process_plan *plan, struct brig_error **err)
       if (sched_setaffinity (0, sizeof (set), &set) < 0)
         return brig_error_set (err, errno, "process.execCPUAffinity.final");
     }
-  if (brig_lsm_set_exec (p->apparmor_profile, p->selinux_label, err) < 0)
-    return -1;
   execve (plan->exe, p->args, plan->envp);
   if (errno == ENOENT)
     return brig_error_set (err, 0, "exec: `%s`: no such file or directory", plan->exe);

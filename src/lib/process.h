@@ -4,7 +4,8 @@
  * other steps run in the new process, in this order:
  *   brig_process_setup_privileged   rlimits, scheduler, ioPriority, ...
  *   brig_process_set_user           bounding set, groups, gid, uid
- *   brig_process_finish             umask, cwd, env, the program's path, nnp, caps
+ *   brig_process_finish             umask, cwd, env, the program's path, nnp, caps,
+ *                                   the LSM labels for execve (attr/exec)
  *   (seccomp)
  *   brig_process_exec */
 #ifndef BRIG_PROCESS_H

@@ -18,8 +18,10 @@
 #   B. `exec` into a container that mounted a tmpfs over its own /proc:
 #      the exec'd process gets oomScoreAdj in the real procfs (read from
 #      the host), the fake file is unchanged.
-#   C. LSM labels go through the same handle (thread-self/attr/...):
-#      tested only where AppArmor or SELinux is enabled.
+#   C. LSM labels go through the same handle (thread-self/attr/...): the
+#      fake attr files stay unchanged; brig refuses or the label is on the
+#      real process.  Only where AppArmor is enabled (tests/vm/guest-lsm.sh
+#      runs this script in a QEMU guest that has it).
 # A naive runtime (writes "/proc/self/oom_score_adj" by path) fails "fake
 # oom_score_adj unchanged" in A and B.  runc 1.1.5 (Debian) passes A
 # (procfs check since rc9) and refuses B's exec outright; it is vulnerable
@@ -73,15 +75,27 @@ fi
 rt delete -f "$id" > /dev/null 2>&1
 
 # ---- C: LSM labels ----
+# BRIG_TEST_APPARMOR_PROFILE: a loaded profile to ask for (tests/vm/guest-lsm.sh
+# loads one in the QEMU guest, whose kernel has AppArmor); else "unconfined"
 if [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" = Y ]; then
-  b3=$(make_bundle b3 /bin/true)
-  jq_edit "$b3" ".process.apparmorProfile = \"unconfined\" | .mounts += [{\"destination\": \"/proc\", \"type\": \"bind\", \"source\": \"$fake\", \"options\": [\"rbind\"]}]"
-  run_ctr "$b3" "xproc-c-$T_SFX" > /dev/null 2>&1
-  rt delete -f "xproc-c-$T_SFX" > /dev/null 2>&1
+  aa=${BRIG_TEST_APPARMOR_PROFILE:-unconfined}
+  b3=$(make_bundle b3 sleep 30)
+  jq_edit "$b3" ".process.apparmorProfile = \"$aa\" | .mounts += [{\"destination\": \"/proc\", \"type\": \"bind\", \"source\": \"$fake\", \"options\": [\"rbind\"]}]"
+  id=xproc-c-$T_SFX
+  if rt_create "$b3" "$id" && rt start "$id"; then
+    # the label landed somewhere real: on the process, read from the host
+    pid=$(state_of "$id" .pid)
+    want=$aa; [ "$aa" = unconfined ] || want="$aa (enforce)"
+    expect_eq "C: the AppArmor label is on the real process" "$want" "$(tr -d '\0' < "/proc/$pid/attr/current")"
+  else
+    ok "C: volume over /proc with apparmorProfile: refused ($(err_of "$id" | head -1))"
+    brig_only "C: the refusal names procfs" && expect_match "C: the refusal names procfs" 'procfs' "$(err_of "$id")"
+  fi
+  rt delete -f "$id" > /dev/null 2>&1
   expect_eq "C: AppArmor label not written into the fake /proc" "$s0" "$(snap)"
 elif [ -e /sys/fs/selinux/enforce ]; then
   skip "C: LSM label write" "SELinux host: not covered yet"
 else
-  skip "C: LSM label write through the verified procfs" "no AppArmor/SELinux on this host"
+  skip "C: LSM label write through the verified procfs" "no AppArmor/SELinux on this host (AppArmor runs in the QEMU guest: VM_ONLY=lsm tests/vm/run.sh)"
 fi
 t_done

@@ -14,6 +14,7 @@
 #   src/brig) once brig is built.
 #   3. systemd guests on cgroup v1 (vm-run --cgroup hybrid, then v1):
 #      test-cgroup with the systemd driver, tests/vm/guest-v1.sh
+#   4. plain guest: tests/vm/guest-lsm.sh, AppArmor labels through src/brig
 # On a host that already has pure cgroup v2 the same checks run directly
 # (systemd ones when systemd is PID 1).  Without qemu (or a guest kernel)
 # everything is skipped with the reason.
@@ -25,7 +26,7 @@
 #      RUNTIME=path      the runtime for the container checks (default
 #                        src/brig; the guest sees the host's / read-only, not
 #                        its /tmp: use a path elsewhere)
-#      VM_ONLY=plain|systemd|v1systemd  only those boots
+#      VM_ONLY=plain|systemd|v1systemd|lsm  only that boot
 #      VM_V1_LAYOUTS  the v1systemd boots (default "hybrid v1")
 #      GUEST_ONLY=unit|runtime  only test-cgroup, or only the container checks
 #      VM_TIMEOUT, VM_SMP, VM_MEM  passed to vm-run
@@ -116,4 +117,26 @@ cd "$top" || exit 1
 [ "${VM_ONLY:-plain}" = plain ] || [ -z "${VM_ONLY:-}" ] && boot plain
 [ "${VM_ONLY:-systemd}" = systemd ] || [ -z "${VM_ONLY:-}" ] && boot systemd --systemd
 [ "${VM_ONLY:-v1systemd}" = v1systemd ] || [ -z "${VM_ONLY:-}" ] && boot_v1systemd
+
+# AppArmor: tests/vm/guest-lsm.sh in a plain boot of its own (the guest
+# kernel has AppArmor, this host's has none); VM_ONLY=lsm runs only this
+if [ "${VM_ONLY:-lsm}" = lsm ]; then
+    lsm_rt=${RUNTIME:-$top/src/brig}
+    if [ ! -x "$lsm_rt" ]; then
+        ok "AppArmor (lsm) # SKIP $lsm_rt not built yet"
+    elif ! command -v apparmor_parser >/dev/null; then
+        ok "AppArmor (lsm) # SKIP apparmor_parser not installed on the host (apt-get install --no-install-recommends apparmor)"
+    else
+        lsm_out=$(mktemp) lsm_err=$(mktemp)
+        "$here/vm-run" --timeout "${VM_TIMEOUT:-900}" -e RUNTIME="$lsm_rt" -- "$here/guest-lsm.sh" > "$lsm_out" 2> "$lsm_err"
+        lsm_rc=$?
+        sed -e 's/^ok - /ok - lsm: /' -e 's/^not ok - /not ok - lsm: /' "$lsm_out"
+        grep -q '^not ok' "$lsm_out" && failed=1
+        if [ $lsm_rc != 0 ] && ! grep -q '^not ok' "$lsm_out"; then
+            not_ok "vm (lsm): exit status $lsm_rc"
+            sed 's/^/# /' "$lsm_err" | tail -n 20
+        fi
+        rm -f "$lsm_out" "$lsm_err"
+    fi
+fi
 exit $failed
