@@ -1,9 +1,11 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/mount.h>
 #include <sys/mount.h>
 #include <sys/statvfs.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 
 #include "inroot.h"
@@ -115,13 +117,31 @@ brig_setattr_fd (int fd, uint64_t attr_set, uint64_t attr_clr, bool recursive, c
     return 0;
   if (brig_have_mount_api () && errno != ENOSYS)
     return brig_error_set (err, errno, "mount_setattr `%s`", what);
-  if (recursive)
-    return brig_error_set (err, ENOSYS, "recursive mount attributes on `%s` need mount_setattr (Linux 5.12)",
-                           what);
+  /* Before Linux 5.12: a bind remount of the top mount only (submounts
+     keep their flags, as with runc on such kernels).  A directory is
+     reached through the cwd, not through a /proc/self/fd/N path: after
+     pivot_root that /proc is the container's and may be a fake tree. */
+  (void) recursive;
   {
     unsigned long flags = MS_REMOUNT | MS_BIND | attr_to_ms (attr_set)
                           | (brig_mount_locked_flags (fd) & ~attr_to_ms (attr_clr));
-    if (mount (NULL, brig_fd_path (fd, buf), NULL, flags, NULL) < 0)
+    struct stat st;
+    int r;
+
+    if (fstat (fd, &st) == 0 && S_ISDIR (st.st_mode))
+      {
+        _cleanup_close_ int cwd = open (".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (cwd < 0 || fchdir (fd) < 0)
+          return brig_error_set (err, errno, "remount `%s`: chdir", what);
+        r = mount (NULL, ".", NULL, flags, NULL);
+        int saved = errno;
+        if (fchdir (cwd) < 0)
+          return brig_error_set (err, errno, "remount `%s`: chdir back", what);
+        errno = saved;
+      }
+    else
+      r = mount (NULL, brig_fd_path (fd, buf), NULL, flags, NULL);
+    if (r < 0)
       return brig_error_set (err, errno, "remount `%s`", what);
   }
   return 0;
@@ -155,11 +175,21 @@ brig_bind_fd (int src_fd, int dst_fd, bool recursive, uint64_t attr_set, uint64_
     return brig_error_set (err, errno, "bind mount `%s`", what);
   if (attr_set || attr_clr)
     {
-      /* dst_fd is the mountpoint below the new mount: reach the new mount
-         through the magic link, which now resolves to its root */
-      _cleanup_close_ int top = open (brig_fd_path (dst_fd, dbuf), O_PATH | O_CLOEXEC);
-      if (top < 0)
-        return brig_error_set (err, errno, "open new mount `%s`", what);
+      /* dst_fd still names the mountpoint below the new mount (a magic
+         link does not cross onto what is mounted on it), so the new mount
+         is reached by its path, then checked to be the bound source. */
+      char path[PATH_MAX];
+      struct stat want, got;
+      ssize_t n = readlink (brig_fd_path (dst_fd, dbuf), path, sizeof (path) - 1);
+      _cleanup_close_ int top = -1;
+      if (n <= 0 || fstat (src_fd, &want) < 0)
+        return brig_error_set (err, errno, "find the new mount `%s`", what);
+      path[n] = '\0';
+      top = open (path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+      if (top < 0 || fstat (top, &got) < 0)
+        return brig_error_set (err, errno, "open the new mount `%s`", what);
+      if (got.st_dev != want.st_dev || got.st_ino != want.st_ino)
+        return brig_error_set (err, EXDEV, "the new mount `%s` changed under brig", what);
       return brig_setattr_fd (top, attr_set, attr_clr, attr_rec, what, err);
     }
   return 0;
