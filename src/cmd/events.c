@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include <poll.h>
+#include <sys/file.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,9 @@ stream (struct brig_global *g, const char *id, int interval, struct brig_error *
 
   if (brig_container_load (g, id, &dirfd, &st, err) < 0)
     return -1;
+  /* a stream lasts as long as the container: holding the state lock for
+     it would block start, kill and delete */
+  flock (dirfd, LOCK_UN);
   if (brig_cgroup_load (st, &cg, err) < 0)
     goto out;
   if (cg == NULL)

@@ -228,7 +228,13 @@ id=oom-$T_SFX
 # the container's init survives
 b=$(bundle "$id" 'head -c 100m /dev/zero | tr "\\0" "\\n" | sort > /dev/null; echo "hog $?" > /out/oom; exec sleep 1000' \
   '.linux.resources = {"memory": {"limit": 33554432, "swap": 33554432}}')
-start_ctr "$b" "$id"
+# `events` streams from before the start, so the OOM kill is seen live
+rt_create "$b" "$id"
+"$RUNTIME" --root "$T_ROOT" events --interval 1s "$id" > "$T_TMP/oom-events.out" 2>&1 < /dev/null &
+evpid=$!
+on_exit "kill $evpid"
+sleep 0.5
+rt start "$id"
 pid=$(state_of "$id" .pid)
 d=$(cgdir "$pid" memory)
 poll 20 sh -c "grep -q 'oom_kill [1-9]' '$d/memory.oom_control'"; rc=$?
@@ -239,7 +245,8 @@ ev=$(rt events --stats "$id" 2>/dev/null)
 # (failcnt is not reliable across kernels; the peak is)
 expect_eq "events --stats: the peak usage reached the limit" true \
   "$(printf '%s' "$ev" | jq -r '.data.memory.usage.max >= 32000000 and .data.memory.usage.limit == 33554432' 2>/dev/null)"
-skip "events (stream): reports the OOM kill" "src/cmd/events.c does not read OOM events yet (library: brig_cgroup_oom_open/read)"
+check "events (stream): an {\"type\":\"oom\"} line for the OOM kill" poll 10 grep -q "\"type\":\"oom\",\"id\":\"$id\"" "$T_TMP/oom-events.out"
+kill "$evpid" 2> /dev/null
 rt delete -f "$id" > /dev/null 2>&1
 check "delete -f after an OOM leaves nothing" leaves_nothing "$id" "$b"
 
