@@ -106,41 +106,11 @@ detached_mount (const struct oci_mount *m, const struct brig_mount_opts *o, cons
         return brig_error_set (err, errno, "mounts[%zu]: open_tree `%s`", idx, src);
       return tree;
     }
-  {
-    _cleanup_close_ int fs = -1;
-    char *save = NULL, *w;
-    _cleanup_free_ char *data = o->data ? xstrdup (o->data) : NULL;
-    const char *type = m->type;
-    if (type == NULL)
-      return brig_error_set (err, 0, "mounts[%zu].type: required for a mount that is not a bind mount", idx);
-    *fstype = xstrdup (type);
-    fs = syscall (SYS_fsopen, type, FSOPEN_CLOEXEC);
-    if (fs < 0)
-      return brig_error_set (err, errno, "mounts[%zu]: fsopen `%s`", idx, type);
-    if (syscall (SYS_fsconfig, fs, FSCONFIG_SET_STRING, "source", m->source ? m->source : type, 0) < 0)
-      return brig_error_set (err, errno, "mounts[%zu]: source `%s`", idx, m->source ? m->source : type);
-    for (w = data ? strtok_r (data, ",", &save) : NULL; w; w = strtok_r (NULL, ",", &save))
-      {
-        char *eq = strchr (w, '=');
-        int r;
-        if (eq)
-          {
-            *eq = '\0';
-            r = syscall (SYS_fsconfig, fs, FSCONFIG_SET_STRING, w, eq + 1, 0);
-          }
-        else
-          r = syscall (SYS_fsconfig, fs, FSCONFIG_SET_FLAG, w, NULL, 0);
-        if (r < 0)
-          return brig_error_set (err, errno, "mounts[%zu].options: `%s%s%s` for %s", idx, w, eq ? "=" : "",
-                                 eq ? eq + 1 : "", type);
-      }
-    if (syscall (SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-      return brig_error_set (err, errno, "mounts[%zu]: create the %s filesystem", idx, type);
-    tree = syscall (SYS_fsmount, fs, FSMOUNT_CLOEXEC, 0);
-    if (tree < 0)
-      return brig_error_set (err, errno, "mounts[%zu]: fsmount %s", idx, type);
-    return tree;
-  }
+  if (m->type == NULL)
+    return brig_error_set (err, 0, "mounts[%zu].type: required for a mount that is not a bind mount", idx);
+  *fstype = xstrdup (m->type);
+  tree = brig_fsmount (m->type, m->source, o->data, 0, err);
+  return tree < 0 ? brig_error_prefix (err, "mounts[%zu]", idx) : tree;
 }
 
 static int

@@ -18,8 +18,7 @@ have_openat2 (void)
 {
   if (openat2_state == 0)
     {
-      const char *f = getenv ("BRIG_FORCE_NO_OPENAT2");
-      openat2_state = (f && *f == '1') ? -1 : 1;
+      openat2_state = brig_env_forced ("BRIG_FORCE_NO_OPENAT2") ? -1 : 1;
     }
   return openat2_state > 0;
 }

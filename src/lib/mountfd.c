@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/mount.h>
+#include <string.h>
 #include <sys/mount.h>
 #include <sys/statvfs.h>
 #include <sys/stat.h>
@@ -26,8 +27,7 @@ brig_have_mount_api (void)
 {
   if (new_api == 0)
     {
-      const char *f = getenv ("BRIG_FORCE_NO_MOUNT_API");
-      new_api = (f && *f == '1') ? -1 : 1;
+      new_api = brig_env_forced ("BRIG_FORCE_NO_MOUNT_API") ? -1 : 1;
     }
   return new_api > 0;
 }
@@ -145,6 +145,40 @@ brig_setattr_fd (int fd, uint64_t attr_set, uint64_t attr_clr, bool recursive, c
       return brig_error_set (err, errno, "remount `%s`", what);
   }
   return 0;
+}
+
+int
+brig_fsmount (const char *type, const char *source, const char *data, uint64_t attrs, struct brig_error **err)
+{
+  _cleanup_close_ int fs = syscall (SYS_fsopen, type, FSOPEN_CLOEXEC);
+  _cleanup_free_ char *words = data ? xstrdup (data) : NULL;
+  char *save = NULL, *w;
+  int tree;
+
+  if (fs < 0)
+    return brig_error_set (err, errno, "fsopen `%s`", type);
+  if (syscall (SYS_fsconfig, fs, FSCONFIG_SET_STRING, "source", source ? source : type, 0) < 0)
+    return brig_error_set (err, errno, "source `%s`", source ? source : type);
+  for (w = words ? strtok_r (words, ",", &save) : NULL; w; w = strtok_r (NULL, ",", &save))
+    {
+      char *eq = strchr (w, '=');
+      int r;
+      if (eq)
+        {
+          *eq = '\0';
+          r = syscall (SYS_fsconfig, fs, FSCONFIG_SET_STRING, w, eq + 1, 0);
+        }
+      else
+        r = syscall (SYS_fsconfig, fs, FSCONFIG_SET_FLAG, w, NULL, 0);
+      if (r < 0)
+        return brig_error_set (err, errno, "options: `%s%s%s` for %s", w, eq ? "=" : "", eq ? eq + 1 : "", type);
+    }
+  if (syscall (SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+    return brig_error_set (err, errno, "create the %s filesystem", type);
+  tree = syscall (SYS_fsmount, fs, FSMOUNT_CLOEXEC, attrs);
+  if (tree < 0)
+    return brig_error_set (err, errno, "fsmount %s", type);
+  return tree;
 }
 
 int

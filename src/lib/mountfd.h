@@ -20,6 +20,12 @@ bool brig_have_mount_api (void);
 int brig_bind_fd (int src_fd, int dst_fd, bool recursive, uint64_t attr_set, uint64_t attr_clr,
                   bool attr_rec, const char *what, struct brig_error **err);
 
+/* A new filesystem of TYPE, attached nowhere: fsopen, "source" SOURCE
+   (NULL: TYPE), DATA's comma-separated "key=value" and flag words, create,
+   fsmount with the MOUNT_ATTR_* ATTRS.  Returns the tree's fd. */
+int brig_fsmount (const char *type, const char *source, const char *data, uint64_t attrs,
+                  struct brig_error **err);
+
 /* Change attributes of the mount whose root is FD. */
 int brig_setattr_fd (int fd, uint64_t attr_set, uint64_t attr_clr, bool recursive, const char *what,
                      struct brig_error **err);

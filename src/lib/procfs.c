@@ -15,10 +15,6 @@
 #include "procfs.h"
 #include "utils.h"
 
-#ifndef FSOPEN_CLOEXEC
-# define FSOPEN_CLOEXEC 0x00000001
-#endif
-
 static int proc_root = -1;
 /* what proc_root is: a lazily opened /proc, or a handle taken on purpose
    (pinned: a clone or a verified open; private: an fsopen instance) */
@@ -29,13 +25,6 @@ enum proc_kind
   PROC_PRIVATE
 };
 static enum proc_kind proc_kind;
-
-static bool
-forced_off (const char *var)
-{
-  const char *f = getenv (var);
-  return f && *f == '1';
-}
 
 static void
 set_root (int fd, enum proc_kind kind)
@@ -89,21 +78,13 @@ brig_procfs_open_root (const char *path, struct brig_error **err)
   return verified_root (fd, path, err);
 }
 
-/* A new procfs instance of our pid namespace, mounted nowhere. */
+/* A new procfs instance of our pid namespace, mounted nowhere, with the
+   flags a user namespace would lock anyway (mount_too_revealing). */
 static int
 new_instance (struct brig_error **err)
 {
-  _cleanup_close_ int fs = syscall (SYS_fsopen, "proc", FSOPEN_CLOEXEC);
-  int mnt;
-  if (fs < 0)
-    return brig_error_set (err, errno, "fsopen proc");
-  if (syscall (SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-    return brig_error_set (err, errno, "fsconfig proc");
-  /* the flags a user namespace would lock anyway (mount_too_revealing) */
-  mnt = syscall (SYS_fsmount, fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
-  if (mnt < 0)
-    return brig_error_set (err, errno, "fsmount proc");
-  return verified_root (mnt, "fsmount proc", err);
+  int mnt = brig_fsmount ("proc", NULL, NULL, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, err);
+  return mnt < 0 ? -1 : verified_root (mnt, "fsmount proc", err);
 }
 
 int
@@ -112,7 +93,7 @@ brig_procfs_pin (struct brig_error **err)
   int fd = brig_procfs_open_root ("/proc", err);
   if (fd < 0)
     return -1;
-  if (brig_have_mount_api () && ! forced_off ("BRIG_FORCE_NO_PROC_CLONE"))
+  if (brig_have_mount_api () && ! brig_env_forced ("BRIG_FORCE_NO_PROC_CLONE"))
     {
       /* recursive: in a user namespace the host's submounts of /proc
          (binfmt_misc) are locked to it */
@@ -140,7 +121,7 @@ brig_procfs_private (struct brig_error **err)
   struct brig_error *why = NULL;
   int fd = -1;
 
-  if (brig_have_mount_api () && ! forced_off ("BRIG_FORCE_NO_FSOPEN_PROC"))
+  if (brig_have_mount_api () && ! brig_env_forced ("BRIG_FORCE_NO_FSOPEN_PROC"))
     {
       fd = new_instance (&why);
       if (fd >= 0)

@@ -484,34 +484,26 @@ brig_rootfs_pivot (struct brig_rootfs *r, struct brig_error **err)
 
 /* The empty read-only tmpfs of the masks, on FD.  It is attached by fd,
    so no path string is involved (a /proc/self/fd/N path is only as good
-   as the /proc it goes through); mount(2) only before Linux 5.2. */
+   as the /proc it goes through); mount(2) only without the mount API. */
 static int
 mask_tmpfs (int fd, const char *path, struct brig_error **err)
 {
-  _cleanup_close_ int fs = syscall (SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC);
-  _cleanup_close_ int tree = -1;
+  static const char opts[] = "size=0,nr_inodes=1,mode=555";
   char buf[32];
 
-  if (fs >= 0)
+  if (brig_have_mount_api ())
     {
-      if (syscall (SYS_fsconfig, fs, FSCONFIG_SET_STRING, "source", "tmpfs", 0) < 0
-          || syscall (SYS_fsconfig, fs, FSCONFIG_SET_STRING, "size", "0", 0) < 0
-          || syscall (SYS_fsconfig, fs, FSCONFIG_SET_STRING, "nr_inodes", "1", 0) < 0
-          || syscall (SYS_fsconfig, fs, FSCONFIG_SET_STRING, "mode", "555", 0) < 0
-          || syscall (SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-        return brig_error_set (err, errno, "mask `%s`: create the tmpfs", path);
-      tree = syscall (SYS_fsmount, fs, FSMOUNT_CLOEXEC,
-                      MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
-      if (tree < 0 || syscall (SYS_move_mount, tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+      _cleanup_close_ int tree = brig_fsmount ("tmpfs", NULL, opts,
+                                               MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV
+                                                   | MOUNT_ATTR_NOEXEC,
+                                               err);
+      if (tree < 0)
+        return brig_error_prefix (err, "mask `%s`", path);
+      if (syscall (SYS_move_mount, tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
         return brig_error_set (err, errno, "mask `%s`", path);
       return 0;
     }
-  if (errno != ENOSYS)
-    return brig_error_set (err, errno, "mask `%s`: fsopen tmpfs", path);
-  /* before Linux 5.2 */
-  if (mount ("tmpfs", brig_fd_path (fd, buf), "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-             "size=0,nr_inodes=1,mode=555")
-      < 0)
+  if (mount ("tmpfs", brig_fd_path (fd, buf), "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, opts) < 0)
     return brig_error_set (err, errno, "mask `%s`", path);
   return 0;
 }

@@ -75,6 +75,13 @@ xrealloc (void *p, size_t n)
   return p;
 }
 
+bool
+brig_env_forced (const char *var)
+{
+  const char *f = getenv (var);
+  return f && *f == '1';
+}
+
 char *
 xstrdup (const char *s)
 {

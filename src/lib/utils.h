@@ -34,6 +34,9 @@ void *xmalloc (size_t n);
 void *xcalloc (size_t n, size_t m);
 void *xrealloc (void *p, size_t n);
 char *xstrdup (const char *s);
+/* VAR=1 in the environment: a kernel-feature fallback forced for tests
+   (BRIG_FORCE_NO_OPENAT2, BRIG_FORCE_NO_MOUNT_API, ...). */
+bool brig_env_forced (const char *var);
 char *xasprintf (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 
 /* Read a whole file (at most max bytes; 0 = no limit).  *len gets the size;
