@@ -40,33 +40,31 @@ grep " - cgroup" /proc/self/mountinfo | awk '\$5 ~ /^\/sys\/fs\/cgroup/ && \$6 ~
 PROBE
 }
 
+# attack N LABEL FILTER: the probe in a bundle edited by FILTER (plus the
+# user namespace): no mkdir in any hierarchy, no cgroupfs rw, nothing on
+# the host; or a refusal
+attack () {
+  local n=$1 label=$2 filter=$3 b out rc=0
+  b=$(make_bundle "b$n" /bin/sh /probe.sh); write_probe "$b"
+  jq_edit "$b" "$filter $userns"
+  out=$(run_ctr "$b" "xcg$n-$T_SFX"); case $out in *result:*) ;; *) rc=1 ;; esac
+  rt delete -f "xcg$n-$T_SFX" > /dev/null 2>&1
+  if [ $rc -eq 0 ]; then
+    expect_eq "$label: mkdir in every cgroup hierarchy refused" "result:" "$(printf '%s\n' "$out" | grep '^result:')"
+    expect_eq "$label: no cgroupfs mounted rw" "rw:0" "$(printf '%s\n' "$out" | grep '^rw:')"
+  else
+    ok "$label: refused ($(err_of "xcg$n-$T_SFX" | head -1))"
+  fi
+  if host_has; then not_ok "case $n: $name appeared on the host"; cleanup_pwn; else ok "case $n: nothing created in the host cgroupfs"; fi
+}
+
 # 1. rbind of the host's /sys, "ro" (runc spec --rootless), no cgroup mount
-b=$(make_bundle b1 /bin/sh /probe.sh); write_probe "$b"
-jq_edit "$b" "del(.mounts[] | select(.destination == \"/sys\" or .destination == \"/sys/fs/cgroup\"))
-  | .mounts += [{\"destination\": \"/sys\", \"type\": \"none\", \"source\": \"/sys\", \"options\": [\"rbind\", \"nosuid\", \"noexec\", \"nodev\", \"ro\"]}] $userns"
-out=$(run_ctr "$b" "xcg1-$T_SFX"); rc=0; case $out in *result:*) ;; *) rc=1 ;; esac
-rt delete -f "xcg1-$T_SFX" > /dev/null 2>&1
-if [ $rc -eq 0 ]; then
-  expect_eq "rbind /sys ro, user ns, no cgroup ns: mkdir in every cgroup hierarchy refused" "result:" "$(printf '%s\n' "$out" | grep '^result:')"
-  expect_eq "rbind /sys ro, user ns, no cgroup ns: no cgroupfs mounted rw" "rw:0" "$(printf '%s\n' "$out" | grep '^rw:')"
-else
-  ok "rbind /sys ro, user ns, no cgroup ns: refused ($(err_of "xcg1-$T_SFX" | head -1))"
-fi
-if host_has; then not_ok "case 1: $name appeared on the host"; cleanup_pwn; else ok "case 1: nothing created in the host cgroupfs"; fi
+attack 1 "rbind /sys ro, user ns, no cgroup ns" "del(.mounts[] | select(.destination == \"/sys\" or .destination == \"/sys/fs/cgroup\"))
+  | .mounts += [{\"destination\": \"/sys\", \"type\": \"none\", \"source\": \"/sys\", \"options\": [\"rbind\", \"nosuid\", \"noexec\", \"nodev\", \"ro\"]}]"
 
 # 2. a "cgroup" mount with "rw", user ns, no cgroup ns (bind of the host's)
-b=$(make_bundle b2 /bin/sh /probe.sh); write_probe "$b"
-jq_edit "$b" "(.mounts[] | select(.destination == \"/sys/fs/cgroup\") | .options) |= (map(select(. != \"ro\")) + [\"rw\"])
-  | (.mounts[] | select(.destination == \"/sys\")) |= {\"destination\": \"/sys\", \"type\": \"none\", \"source\": \"/sys\", \"options\": [\"rbind\", \"nosuid\", \"noexec\", \"nodev\", \"ro\"]} $userns"
-out=$(run_ctr "$b" "xcg2-$T_SFX"); rc=0; case $out in *result:*) ;; *) rc=1 ;; esac
-rt delete -f "xcg2-$T_SFX" > /dev/null 2>&1
-if [ $rc -eq 0 ]; then
-  expect_eq "cgroup mount rw, user ns, no cgroup ns: mkdir in every cgroup hierarchy refused" "result:" "$(printf '%s\n' "$out" | grep '^result:')"
-  expect_eq "cgroup mount rw, user ns, no cgroup ns: no cgroupfs mounted rw" "rw:0" "$(printf '%s\n' "$out" | grep '^rw:')"
-else
-  ok "cgroup mount rw, user ns, no cgroup ns: refused ($(err_of "xcg2-$T_SFX" | head -1))"
-fi
-if host_has; then not_ok "case 2: $name appeared on the host"; cleanup_pwn; else ok "case 2: nothing created in the host cgroupfs"; fi
+attack 2 "cgroup mount rw, user ns, no cgroup ns" "(.mounts[] | select(.destination == \"/sys/fs/cgroup\") | .options) |= (map(select(. != \"ro\")) + [\"rw\"])
+  | (.mounts[] | select(.destination == \"/sys\")) |= {\"destination\": \"/sys\", \"type\": \"none\", \"source\": \"/sys\", \"options\": [\"rbind\", \"nosuid\", \"noexec\", \"nodev\", \"ro\"]}"
 
 # the probe itself must be able to see a writable cgroupfs: a root
 # container without a user namespace that asks for rw and a private
