@@ -156,7 +156,12 @@ brig_fsmount (const char *type, const char *source, const char *data, uint64_t a
   int tree;
 
   if (fs < 0)
-    return brig_error_set (err, errno, "fsopen `%s`", type);
+    {
+      /* before Linux 5.2 (or under valgrind): the fallbacks from now on */
+      if (errno == ENOSYS)
+        new_api = -1;
+      return brig_error_set (err, errno, "fsopen `%s`", type);
+    }
   if (syscall (SYS_fsconfig, fs, FSCONFIG_SET_STRING, "source", source ? source : type, 0) < 0)
     return brig_error_set (err, errno, "source `%s`", source ? source : type);
   for (w = words ? strtok_r (words, ",", &save) : NULL; w; w = strtok_r (NULL, ",", &save))

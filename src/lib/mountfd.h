@@ -22,7 +22,9 @@ int brig_bind_fd (int src_fd, int dst_fd, bool recursive, uint64_t attr_set, uin
 
 /* A new filesystem of TYPE, attached nowhere: fsopen, "source" SOURCE
    (NULL: TYPE), DATA's comma-separated "key=value" and flag words, create,
-   fsmount with the MOUNT_ATTR_* ATTRS.  Returns the tree's fd. */
+   fsmount with the MOUNT_ATTR_* ATTRS.  Returns the tree's fd.  A kernel
+   without fsopen fails with ENOSYS, and brig_have_mount_api() is false
+   from then on. */
 int brig_fsmount (const char *type, const char *source, const char *data, uint64_t attrs,
                   struct brig_error **err);
 

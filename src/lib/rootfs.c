@@ -497,11 +497,15 @@ mask_tmpfs (int fd, const char *path, struct brig_error **err)
                                                MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV
                                                    | MOUNT_ATTR_NOEXEC,
                                                err);
-      if (tree < 0)
+      if (tree >= 0)
+        {
+          if (syscall (SYS_move_mount, tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+            return brig_error_set (err, errno, "mask `%s`", path);
+          return 0;
+        }
+      if (brig_have_mount_api ())
         return brig_error_prefix (err, "mask `%s`", path);
-      if (syscall (SYS_move_mount, tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-        return brig_error_set (err, errno, "mask `%s`", path);
-      return 0;
+      brig_error_free (err); /* no fsopen: mount(2) below */
     }
   if (mount ("tmpfs", brig_fd_path (fd, buf), "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, opts) < 0)
     return brig_error_set (err, errno, "mask `%s`", path);
