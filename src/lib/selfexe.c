@@ -3,13 +3,17 @@
 #include <errno.h>
 #include <link.h>
 #include <fcntl.h>
+#include <linux/mount.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "log.h"
+#include "mountfd.h"
 #include "selfexe.h"
 #include "utils.h"
 
@@ -48,20 +52,36 @@ loaded_size (int fd, off_t size)
   return end > 0 && end <= size ? end : size;
 }
 
-int
-brig_selfexe_protect (char **argv, char **envp)
+/* A read-only bind mount of the binary itself, attached nowhere: no copy,
+   the page cache is the on-disk file's.  Opening it for writing fails with
+   EROFS, and a clone of it into a container's user namespace keeps
+   read-only locked.  Needs CAP_SYS_ADMIN over brig's mount namespace, so
+   a rootless brig gets EPERM and uses the memfd.  Returns the mount's fd. */
+static int
+readonly_clone (int self)
 {
-  _cleanup_close_ int self = open ("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+  struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+  _cleanup_close_ int tree = -1;
+
+  if (! brig_have_mount_api () || brig_env_forced ("BRIG_FORCE_NO_EXE_CLONE"))
+    return -1;
+  tree = syscall (SYS_open_tree, self, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+  if (tree < 0)
+    return -1;
+  if (syscall (SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &attr, sizeof (attr)) < 0)
+    return -1;
+  return steal_fd (&tree);
+}
+
+/* A sealed memfd copy: works everywhere, costs the binary's loaded size
+   in shmem for as long as a process runs from it. */
+static int
+sealed_copy (int self)
+{
   _cleanup_close_ int mfd = -1;
   struct stat st;
-  int seals;
   off_t off = 0;
 
-  if (self < 0)
-    return -1;
-  seals = fcntl (self, F_GET_SEALS);
-  if (seals >= 0 && (seals & WANTED_SEALS) == WANTED_SEALS)
-    return 0; /* already the sealed copy */
   if (fstat (self, &st) < 0)
     return -1;
   mfd = memfd_create ("brig", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
@@ -84,6 +104,37 @@ brig_selfexe_protect (char **argv, char **envp)
   if (fcntl (mfd, F_ADD_SEALS, WANTED_SEALS | F_SEAL_EXEC) < 0
       && fcntl (mfd, F_ADD_SEALS, WANTED_SEALS) < 0)
     return -1;
-  syscall (SYS_execveat, mfd, "", argv, envp, AT_EMPTY_PATH);
+  return steal_fd (&mfd);
+}
+
+int
+brig_selfexe_protect (char **argv, char **envp)
+{
+  _cleanup_close_ int self = open ("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+  _cleanup_close_ int img = -1;
+  struct statvfs vfs;
+  int seals;
+
+  if (self < 0)
+    return -1;
+  seals = fcntl (self, F_GET_SEALS);
+  if (seals >= 0 && (seals & WANTED_SEALS) == WANTED_SEALS)
+    return 0; /* already the sealed copy */
+  /* already on a read-only mount (the clone below, after the re-exec, or
+     brig installed on a read-only /usr): nothing can open it for writing */
+  if (fstatvfs (self, &vfs) == 0 && (vfs.f_flag & ST_RDONLY))
+    return 0;
+  img = readonly_clone (self);
+  if (img >= 0)
+    {
+      brig_debug ("binary protection: re-exec from a read-only clone of the binary");
+      syscall (SYS_execveat, img, "", argv, envp, AT_EMPTY_PATH);
+      close (steal_fd (&img)); /* e.g. a noexec mount: the copy then */
+    }
+  img = sealed_copy (self);
+  if (img < 0)
+    return -1;
+  brig_debug ("binary protection: re-exec from a sealed memfd copy");
+  syscall (SYS_execveat, img, "", argv, envp, AT_EMPTY_PATH);
   return -1;
 }
