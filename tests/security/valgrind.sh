@@ -21,6 +21,17 @@
 command -v valgrind > /dev/null || { skip "valgrind memcheck" "valgrind not installed (apt-get install valgrind)"; exit 0; }
 command -v python3 > /dev/null || { skip "valgrind memcheck" "needs python3"; exit 0; }
 brig_only "valgrind memcheck" "runs brig's binary" || exit 0
+# valgrind cannot replace malloc in a static binary (no leak checks): a
+# static src/brig is checked as the same code linked dynamically, the
+# src/brig-dynamic that the build makes next to it
+if ! readelf -l "$RUNTIME" 2>/dev/null | grep -q 'program interpreter'; then
+  if [ -x "$(dirname "$RUNTIME")/brig-dynamic" ]; then
+    RUNTIME=$(dirname "$RUNTIME")/brig-dynamic
+    ok "valgrind memcheck: $RUNTIME (the static binary's code, linked dynamically)"
+  else
+    skip "valgrind memcheck" "$RUNTIME is static and no brig-dynamic is next to it"; exit 0
+  fi
+fi
 
 dbg=$T_TMP/debuginfo
 bid=$(readelf -n "$RUNTIME" 2>/dev/null | awk '/Build ID/ { print $3 }')
