@@ -100,26 +100,49 @@ w_rss () {
   return $rc
 }
 
-# w_pinned OUT RT BUNDLE ID: create ID (not started), then the memory its
-# waiting process (and anything below it) pins, from smaps_rollup: "Pss
-# Private" in KiB to OUT (Private = Private_Clean + Private_Dirty); delete.
-w_pinned () {
-  local out=$1 rt=$2 bundle=$3 id=$4 pid rc=1 p q all
-  $rt delete -f "$id" > /dev/null 2>&1
-  if $rt create --bundle "$bundle" "$id" < /dev/null > /dev/null; then
+# pinned_kib ID...: the memory the waiting processes of the created
+# containers ID... (and anything below them) hold, from smaps_rollup:
+# "Pss Private_Dirty" in KiB, summed.  Private_Dirty (anonymous and
+# written pages) cannot be reclaimed; the rest of Pss is clean file pages
+# (the runtime's code), shared by every process that maps them.
+pinned_kib () {
+  local rt=$PIN_RT id pid all q p
+  all=""
+  for id in "$@"; do
     pid=$($rt state "$id" | jq -r .pid)
-    all=$pid q=$pid
+    all="$all $pid" q=$pid
     while [ -n "$q" ]; do  # the waiting process and its descendants
       set -- $q; q=""
       for p in "$@"; do q="$q $(cat /proc/"$p"/task/*/children 2> /dev/null)"; done
       q=$(echo $q); all="$all $q"
     done
-    for p in $all; do cat /proc/"$p"/smaps_rollup; done |
-      awk '$1 == "Pss:" { pss += $2 } $1 ~ /^Private_(Clean|Dirty):$/ { priv += $2 }
-           END { print pss, priv }' > "$out"
-    [ -s "$out" ] && rc=0
+  done
+  for p in $all; do cat /proc/"$p"/smaps_rollup; done |
+    awk '$1 == "Pss:" { pss += $2 } $1 == "Private_Dirty:" { dirty += $2 } END { print pss, dirty }'
+}
+
+PIN_N=10   # the `pinned` case's many created containers
+# w_pinned OUT RT BUNDLE ID: create ID (not started) and read what it
+# pins; then create PIN_N - 1 more and read the mean per container (shared
+# pages split among them, as on a node with many containers).  OUT gets
+# "Pss Private_Dirty Pss-per-container-of-PIN_N" in KiB.  Deletes them all.
+w_pinned () {
+  local out=$1 rt=$2 bundle=$3 id=$4 i rc=1 one many ids=()
+  PIN_RT=$rt
+  for (( i = 1; i <= PIN_N; i++ )); do $rt delete -f "$id-$i" > /dev/null 2>&1; done
+  if $rt create --bundle "$bundle" "$id-1" < /dev/null > /dev/null; then
+    ids=("$id-1")
+    one=$(pinned_kib "$id-1")
+    for (( i = 2; i <= PIN_N; i++ )); do
+      $rt create --bundle "$bundle" "$id-$i" < /dev/null > /dev/null && ids+=("$id-$i")
+    done
+    if [ "${#ids[@]}" -eq "$PIN_N" ]; then
+      many=$(pinned_kib "${ids[@]}")
+      echo "$one ${many%% *}" | awk -v n="$PIN_N" '{ print $1, $2, $3 / n }' > "$out"
+      [ -s "$out" ] && rc=0
+    fi
   fi
-  $rt delete -f "$id" > /dev/null 2>&1
+  for (( i = 1; i <= PIN_N; i++ )); do $rt delete -f "$id-$i" > /dev/null 2>&1; done
   return $rc
 }
 
@@ -455,12 +478,13 @@ cb_rss () {
   awk '{ v = $1 } END { printf "%.3f\n", v / 1024 }' "$out" >> "$TMP/s/$1.$2"
 }
 
-# cb_pinned ROW RT ROUND: one created container; Pss and Private, MiB.
+# cb_pinned ROW RT ROUND: created containers; Pss, Private_Dirty, Pss of PIN_N, MiB.
 cb_pinned () {
   local u=$1:$2 out=$TMP/j/$1.$2.$3.kib
   wrun "$1" "$2" "${C_W[$u]}" w_pinned "$out" "${C_CMD[$u]}" "$B_TRUE" "$PFX-$2-pin" || return 1
   awk '{ printf "%.3f\n", $1 / 1024 }' "$out" >> "$TMP/s/pinned-pss.$2"
-  awk '{ printf "%.3f\n", $2 / 1024 }' "$out" >> "$TMP/s/pinned-priv.$2"
+  awk '{ printf "%.3f\n", $2 / 1024 }' "$out" >> "$TMP/s/pinned-dirty.$2"
+  awk '{ printf "%.3f\n", $3 / 1024 }' "$out" >> "$TMP/s/pinned-many.$2"
 }
 
 # cb_exec ROW RT ROUND
@@ -635,7 +659,8 @@ if want rss; then
 fi
 if want pinned; then
   row pinned-pss MiB "created container, waiting process: Pss (MiB)"
-  row pinned-priv MiB "created container, waiting process: Private_* (MiB)"
+  row pinned-dirty MiB "created container, waiting process: Private_Dirty (MiB)"
+  row pinned-many MiB "$PIN_N created containers: Pss per container (MiB)"
   units pinned-pss
   for rt in "${RTS[@]}"; do
     C_CMD[pinned-pss:$rt]=$(rtcmd "$rt"); C_W[pinned-pss:$rt]=${WORKER_OF[$rt]}
@@ -643,7 +668,9 @@ if want pinned; then
   bench_log "case pinned: $RSS_REPS samples"
   rounds "$RSS_REPS" cb_pinned "${UNITS[@]}"
   # a failure marked on the first row counts for both
-  for rt in "${RTS[@]}"; do [ -z "${ST[pinned-pss.$rt]:-}" ] || ST[pinned-priv.$rt]=${ST[pinned-pss.$rt]}; done
+  for rt in "${RTS[@]}"; do
+    [ -z "${ST[pinned-pss.$rt]:-}" ] || ST[pinned-dirty.$rt]=${ST[pinned-pss.$rt]} ST[pinned-many.$rt]=${ST[pinned-pss.$rt]}
+  done
 fi
 if want size; then
   row size MiB "binary size (MiB)"
