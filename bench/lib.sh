@@ -40,18 +40,12 @@ fi
 # crun_ns CMD...: CMD in that namespace (a new one for each call).
 crun_ns () { "${CRUN_NS_PREFIX[@]}" "$@"; }
 
-# bench_make_rootfs DIR: a busybox-static rootfs (same idea as tests/lib.sh).
-bench_make_rootfs () {
-  local dir=$1 a
-  mkdir -p "$dir"/{bin,etc,proc,sys,dev,tmp,root,home,var,run,usr/bin,sbin}
-  cp "$BUSYBOX" "$dir/bin/busybox"
-  for a in $("$BUSYBOX" --list); do
-    [ "$a" = busybox ] || ln -sf busybox "$dir/bin/$a"
-  done
-  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n' > "$dir/etc/passwd"
-  printf 'root:x:0:\nnobody:x:65534:\n' > "$dir/etc/group"
-  chmod 1777 "$dir/tmp"
-}
+# bench_make_rootfs DIR: the busybox-static rootfs of contrib/make-rootfs.sh.
+# (BENCH_TOP: the source tree, found where lib.sh is first sourced from;
+# workers source a copy in a temp dir and inherit it)
+: "${BENCH_TOP:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+export BENCH_TOP
+bench_make_rootfs () { BUSYBOX=$BUSYBOX sh "$BENCH_TOP/contrib/make-rootfs.sh" "$1"; }
 
 # bench_jq BUNDLE FILTER [jq args...]: rewrite BUNDLE/config.json.
 bench_jq () {

@@ -74,25 +74,9 @@ trap 'exit 129' HUP
 # rt ARGS...: run the runtime with the test's --root.
 rt () { "$RUNTIME" --root "$T_ROOT" "$@"; }
 
-# make_rootfs DIR: a busybox-static rootfs (applet symlinks, passwd, group).
-make_rootfs () {
-  local dir=$1 a
-  mkdir -p "$dir"/{bin,etc,proc,sys,dev,tmp,root,home,var,run,usr/bin,sbin}
-  cp "$BUSYBOX" "$dir/bin/busybox"
-  # the applet symlinks (-> busybox), in one perl process when there is one
-  # (400 ln forks take seconds on a loaded 2-core machine)
-  if command -v perl > /dev/null 2>&1; then
-    "$BUSYBOX" --list | perl -e 'my $d = shift; while (<STDIN>) { chomp; next if $_ eq "busybox" || $_ eq "";
-      unlink "$d/$_"; symlink("busybox", "$d/$_") or die "symlink $d/$_: $!\n" }' "$dir/bin"
-  else
-    for a in $("$BUSYBOX" --list); do
-      [ "$a" = busybox ] || ln -sf busybox "$dir/bin/$a"
-    done
-  fi
-  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\ntest:x:1000:1000:test:/home:/bin/sh\n' > "$dir/etc/passwd"
-  printf 'root:x:0:\nnobody:x:65534:\ntest:x:1000:\nextra:x:1001:test\n' > "$dir/etc/group"
-  chmod 1777 "$dir/tmp"
-}
+# make_rootfs DIR: a busybox-static rootfs with the test users
+# (contrib/make-rootfs.sh: the same image as the bench and the example).
+make_rootfs () { BUSYBOX=$BUSYBOX sh "$TESTS_DIR/../contrib/make-rootfs.sh" "$1" --test-users; }
 
 # make_bundle NAME [ARGS...]: $T_TMP/NAME with a rootfs and the runtime's
 # default config (runc-compatible `spec`), process.args set to ARGS and
