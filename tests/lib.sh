@@ -78,6 +78,16 @@ rt () { "$RUNTIME" --root "$T_ROOT" "$@"; }
 # (contrib/make-rootfs.sh: the same image as the bench and the example).
 make_rootfs () { BUSYBOX=$BUSYBOX sh "$TESTS_DIR/../contrib/make-rootfs.sh" "$1" --test-users; }
 
+# events_bg ID OUT: `events --interval 1s ID` streaming into OUT in the
+# background (killed at exit at the latest), its pid in EV_PID; returns
+# once the stream had time to attach.
+events_bg () {
+  "$RUNTIME" --root "$T_ROOT" events --interval 1s "$1" > "$2" 2>&1 < /dev/null &
+  EV_PID=$!
+  on_exit "kill $EV_PID"
+  sleep 0.5
+}
+
 # make_bundle NAME [ARGS...]: $T_TMP/NAME with a rootfs and the runtime's
 # default config (runc-compatible `spec`), process.args set to ARGS and
 # terminal false, then the jq filter $T_BUNDLE_JQ if set.  Prints the bundle

@@ -230,10 +230,7 @@ b=$(bundle "$id" 'head -c 100m /dev/zero | tr "\\0" "\\n" | sort > /dev/null; ec
   '.linux.resources = {"memory": {"limit": 33554432, "swap": 33554432}}')
 # `events` streams from before the start, so the OOM kill is seen live
 rt_create "$b" "$id"
-"$RUNTIME" --root "$T_ROOT" events --interval 1s "$id" > "$T_TMP/oom-events.out" 2>&1 < /dev/null &
-evpid=$!
-on_exit "kill $evpid"
-sleep 0.5
+events_bg "$id" "$T_TMP/oom-events.out"
 rt start "$id"
 pid=$(state_of "$id" .pid)
 d=$(cgdir "$pid" memory)
@@ -246,7 +243,7 @@ ev=$(rt events --stats "$id" 2>/dev/null)
 expect_eq "events --stats: the peak usage reached the limit" true \
   "$(printf '%s' "$ev" | jq -r '.data.memory.usage.max >= 32000000 and .data.memory.usage.limit == 33554432' 2>/dev/null)"
 check "events (stream): an {\"type\":\"oom\"} line for the OOM kill" poll 10 grep -q "\"type\":\"oom\",\"id\":\"$id\"" "$T_TMP/oom-events.out"
-kill "$evpid" 2> /dev/null
+kill "$EV_PID" 2> /dev/null
 rt delete -f "$id" > /dev/null 2>&1
 check "delete -f after an OOM leaves nothing" leaves_nothing "$id" "$b"
 

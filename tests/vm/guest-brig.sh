@@ -141,17 +141,14 @@ b=$(bundle "$id" 'head -c 100m /dev/zero | tr "\\0" "\\n" | sort > /dev/null; ec
   '.linux.resources = {"memory": {"limit": 33554432, "swap": 33554432}}')
 # `events` streams from before the start, so the OOM kill is seen live
 rt_create "$b" "$id"
-"$RUNTIME" --root "$T_ROOT" events --interval 1s "$id" > "$T_TMP/oom-events.out" 2>&1 < /dev/null &
-evpid=$!
-on_exit "kill $evpid"
-sleep 0.5
+events_bg "$id" "$T_TMP/oom-events.out"
 rt start "$id"
 d=$(cgdir "$(state_of "$id" .pid)")
 poll 60 test -e "$out_dir/oom"
 expect_eq "a memory hog is OOM-killed, the container survives" "hog 137" "$(cat "$out_dir/oom" 2>/dev/null)"
 expect_match "memory.events: oom_kill >= 1" '^oom_kill [1-9]' "$(grep oom_kill "$d/memory.events")"
 check "events (stream): an {\"type\":\"oom\"} line for the OOM kill" poll 10 grep -q "\"type\":\"oom\",\"id\":\"$id\"" "$T_TMP/oom-events.out"
-kill "$evpid" 2> /dev/null
+kill "$EV_PID" 2> /dev/null
 rt delete -f "$id" > /dev/null 2>&1
 check "delete -f leaves nothing" leaves_nothing "$id" "$b"
 
