@@ -100,14 +100,14 @@ w_rss () {
   return $rc
 }
 
-# pinned_kib ID...: the memory the waiting processes of the created
+# pinned_kib RT ID...: the memory the waiting processes of the created
 # containers ID... (and anything below them) hold, from smaps_rollup:
 # "Pss Private_Dirty" in KiB, summed.  Private_Dirty (anonymous and
 # written pages) cannot be reclaimed; the rest of Pss is clean file pages
 # (the runtime's code), shared by every process that maps them.
 pinned_kib () {
-  local rt=$PIN_RT id pid all q p
-  all=""
+  local rt=$1 id pid all="" q p
+  shift
   for id in "$@"; do
     pid=$($rt state "$id" | jq -r .pid)
     all="$all $pid" q=$pid
@@ -128,16 +128,15 @@ PIN_N=10   # the `pinned` case's many created containers
 # "Pss Private_Dirty Pss-per-container-of-PIN_N" in KiB.  Deletes them all.
 w_pinned () {
   local out=$1 rt=$2 bundle=$3 id=$4 i rc=1 one many ids=()
-  PIN_RT=$rt
   for (( i = 1; i <= PIN_N; i++ )); do $rt delete -f "$id-$i" > /dev/null 2>&1; done
   if $rt create --bundle "$bundle" "$id-1" < /dev/null > /dev/null; then
     ids=("$id-1")
-    one=$(pinned_kib "$id-1")
+    one=$(pinned_kib "$rt" "$id-1")
     for (( i = 2; i <= PIN_N; i++ )); do
       $rt create --bundle "$bundle" "$id-$i" < /dev/null > /dev/null && ids+=("$id-$i")
     done
     if [ "${#ids[@]}" -eq "$PIN_N" ]; then
-      many=$(pinned_kib "${ids[@]}")
+      many=$(pinned_kib "$rt" "${ids[@]}")
       echo "$one ${many%% *}" | awk -v n="$PIN_N" '{ print $1, $2, $3 / n }' > "$out"
       [ -s "$out" ] && rc=0
     fi

@@ -78,6 +78,16 @@ rt () { "$RUNTIME" --root "$T_ROOT" "$@"; }
 # (contrib/make-rootfs.sh: the same image as the bench and the example).
 make_rootfs () { BUSYBOX=$BUSYBOX sh "$TESTS_DIR/../contrib/make-rootfs.sh" "$1" --test-users; }
 
+# is_dynamic FILE: FILE is a dynamically linked executable (has a loader).
+is_dynamic () { readelf -l "$1" 2>/dev/null | grep -q 'program interpreter'; }
+# dynamic_build FILE: FILE if it is dynamically linked, else the
+# brig-dynamic the build makes next to a static brig; nothing if neither.
+dynamic_build () {
+  if is_dynamic "$1"; then echo "$1"
+  elif [ -x "$(dirname "$1")/brig-dynamic" ]; then echo "$(dirname "$1")/brig-dynamic"
+  fi
+}
+
 # events_bg ID OUT: `events --interval 1s ID` streaming into OUT in the
 # background (killed at exit at the latest), its pid in EV_PID; returns
 # once the stream had time to attach.

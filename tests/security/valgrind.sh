@@ -24,13 +24,11 @@ brig_only "valgrind memcheck" "runs brig's binary" || exit 0
 # valgrind cannot replace malloc in a static binary (no leak checks): a
 # static src/brig is checked as the same code linked dynamically, the
 # src/brig-dynamic that the build makes next to it
-if ! readelf -l "$RUNTIME" 2>/dev/null | grep -q 'program interpreter'; then
-  if [ -x "$(dirname "$RUNTIME")/brig-dynamic" ]; then
-    RUNTIME=$(dirname "$RUNTIME")/brig-dynamic
-    ok "valgrind memcheck: $RUNTIME (the static binary's code, linked dynamically)"
-  else
-    skip "valgrind memcheck" "$RUNTIME is static and no brig-dynamic is next to it"; exit 0
-  fi
+if ! is_dynamic "$RUNTIME"; then
+  dyn=$(dynamic_build "$RUNTIME")
+  [ -n "$dyn" ] || { skip "valgrind memcheck" "$RUNTIME is static and no brig-dynamic is next to it"; exit 0; }
+  RUNTIME=$dyn
+  ok "valgrind memcheck: $RUNTIME (the static binary's code, linked dynamically)"
 fi
 
 dbg=$T_TMP/debuginfo
