@@ -218,6 +218,9 @@ static struct
   sd_bus_slot *(*slot_unref) (sd_bus_slot *);
   int (*get_property_string) (sd_bus *, const char *, const char *, const char *, const char *, sd_bus_error *,
                               char **);
+  /* libsystemd's strings come from the malloc of the libc it was linked
+     with: a static brig has its own, so they go back through this one */
+  void (*free) (void *);
 } sd;
 
 static int
@@ -259,6 +262,7 @@ sd_load (struct brig_error **err)
   SYM (wait, "sd_bus_wait");
   SYM (slot_unref, "sd_bus_slot_unref");
   SYM (get_property_string, "sd_bus_get_property_string");
+  SYM (free, "free");
 #undef SYM
   sd.h = h;
   sd.loaded = true;
@@ -303,7 +307,7 @@ systemd_version (sd_bus *bus)
         p++;
       ver = atoi (p);
     }
-  free (v);
+  sd.free (v);
   sd.error_free (&e);
   return ver;
 }
@@ -981,18 +985,21 @@ unit_rel_path (struct brig_cgroup *cg, sd_bus *bus, pid_t pid)
     }
   else
     {
-      _cleanup_free_ char *base = NULL, *unitp = NULL;
+      _cleanup_free_ char *unitp = NULL;
+      char *base = NULL, *path;
       if (cg->rootless)
         {
           sd_bus_error e = SD_BUS_ERROR_NULL;
-          char *v = NULL;
-          if (sd.get_property_string (bus, SD_DEST, SD_PATH, SD_MGR, "ControlGroup", &e, &v) >= 0)
-            base = v;
+          if (sd.get_property_string (bus, SD_DEST, SD_PATH, SD_MGR, "ControlGroup", &e, &base) < 0)
+            base = NULL;
           sd.error_free (&e);
         }
       if (cg_sd_expand_slice (cg->unit, &unitp, NULL) < 0)
-        return NULL;
-      return xasprintf ("%s%s", base ? base : "", unitp);
+        path = NULL;
+      else
+        path = xasprintf ("%s%s", base ? base : "", unitp);
+      sd.free (base);
+      return path;
     }
 }
 

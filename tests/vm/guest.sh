@@ -10,6 +10,10 @@ bin=$2
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 rc=0
+# A static brig dlopens libsystemd, which brings its own libc and malloc: a
+# pointer freed by the wrong one corrupts the heap, but glibc's per-thread
+# cache hides that most of the time.  With the cache off it aborts at once.
+export GLIBC_TUNABLES=glibc.malloc.tcache_count=0
 
 say() { echo "$*"; }
 prefix() {
