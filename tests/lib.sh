@@ -88,6 +88,23 @@ dynamic_build () {
   fi
 }
 
+# image_kib PID: KiB of PID's own executable (its file pages, not the
+# copies it wrote) that are mapped in PID, from /proc/PID/smaps.
+image_kib () {
+  local ino
+  ino=$(stat -Lc %i "/proc/$1/exe" 2>/dev/null) || return 1
+  awk -v ino="$ino" '/^[0-9a-f]+-[0-9a-f]+ / { m = ($5 == ino) } m && $1 == "Rss:" { k += $2 }
+    m && $1 == "Anonymous:" { k -= $2 } END { print k + 0 }' "/proc/$1/smaps"
+}
+# check_parked DESCRIPTION PID: PID, a created container's waiting init,
+# maps at most 320 KiB of the runtime's image (a setup maps about 1 MiB;
+# brig gives back what the wait does not need).
+check_parked () {
+  local k
+  k=$(image_kib "$2")
+  if [ "${k:-99999}" -le 320 ]; then ok "$1"; else not_ok "$1 (got ${k:-nothing} KiB)"; fi
+}
+
 # events_bg ID OUT: `events --interval 1s ID` streaming into OUT in the
 # background (killed at exit at the latest), its pid in EV_PID; returns
 # once the stream had time to attach.

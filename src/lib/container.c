@@ -383,6 +383,7 @@ create_container (struct create_ctx *c, struct brig_error **err)
   ia.ns = &c->ns;
   ia.sync_fd = c->sock[1];
   ia.fifo_fd = c->fifo;
+  ia.parks = ! o->starts_at_once;
   ia.state_dirfd = c->dirfd;
   ia.no_pivot = o->no_pivot;
   ia.no_new_keyring = o->no_new_keyring;
@@ -787,6 +788,7 @@ brig_container_run (const struct brig_create_opts *o, bool detach, bool keep, in
   int r;
 
   *status = 0;
+  co.starts_at_once = true;
   /* a terminal and nobody to hand it to: it becomes ours */
   if (! detach && o->console_socket == NULL)
     co.console_master = &master;

@@ -32,6 +32,7 @@ struct brig_create_opts
   bool no_new_keyring;
   int preserve_fds;
   bool foreground;             /* `run` without --detach: init stays our child */
+  bool starts_at_once;         /* `run`: start follows create, the init does not park */
   int *console_master;         /* foreground run without a socket: gets the pty master */
 };
 

@@ -12,6 +12,7 @@
 #include "hooks.h"
 #include "inroot.h"
 #include "init.h"
+#include "park.h"
 #include "procfs.h"
 #include "rootfs.h"
 #include "sync.h"
@@ -275,11 +276,9 @@ brig_init_main (struct brig_init_args *a)
   if (a->fifo_fd >= 0)
     {
       char c;
-      ssize_t n;
-      do
-        n = read (a->fifo_fd, &c, 1);
-      while (n < 0 && errno == EINTR);
-      if (n != 1)
+      /* not under the container's notifying filter: madvise could be
+         denied or notified, and this is brig's business */
+      if (brig_park_read (a->fifo_fd, &c, 1, a->parks && ! (a->seccomp && a->seccomp_notify)) != 1)
         _exit (1);
       /* keep the fifo open: it closes on execve, which is how `start`
          learns that the program runs (poststart comes after that) */

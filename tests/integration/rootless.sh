@@ -213,6 +213,8 @@ expect_match "state: a pid" '^[1-9][0-9]*$' "$pid"
 # host's mount namespace), so the waiting init runs from the sealed memfd
 brig_only "binary protection as a user: the sealed memfd copy" &&
   expect_eq "binary protection as a user: the waiting init runs from the sealed memfd copy" "/memfd:brig (deleted)" "$(readlink "/proc/$pid/exe")"
+brig_only "as a user: the waiting init maps at most 320 KiB of the memfd image" &&
+  check_parked "as a user: the waiting init maps at most 320 KiB of the memfd image" "$pid"
 brig_only "state dir is 0700 and the user's" && check "state dir is 0700 and the user's" test "$(stat -c '%a %u' "${U_XDG[$A]}/$RT_DIR/$id" 2>/dev/null)" = "700 $UA"
 urt "$A" start "$id"; rc=$?
 expect_eq "start as the user exits 0" 0 "$rc"
