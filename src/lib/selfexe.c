@@ -8,7 +8,9 @@
 #include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/statvfs.h>
+#include <sys/xattr.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -22,6 +24,10 @@
 #endif
 #ifndef F_SEAL_EXEC
 # define F_SEAL_EXEC 0x0020
+#endif
+
+#ifndef FUSE_SUPER_MAGIC
+# define FUSE_SUPER_MAGIC 0x65735546
 #endif
 
 #define WANTED_SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
@@ -107,6 +113,26 @@ sealed_copy (int self)
   return steal_fd (&mfd);
 }
 
+/* A user's containers run as the user and its subordinate ids, with
+   capabilities only in user namespaces where host root is not mapped.
+   None of them can write a binary that host root owns, with no group or
+   other write bit, no ACL, on a filesystem that enforces the mode bits
+   (not FUSE, whose server decides): there is nothing to protect, and no
+   copy to pin in memory while a created container waits. */
+static bool
+unwritable_for_users (int self)
+{
+  struct stat st;
+  struct statfs sfs;
+  if (geteuid () == 0 || brig_env_forced ("BRIG_FORCE_EXE_COPY"))
+    return false;
+  if (fstat (self, &st) < 0 || st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
+    return false;
+  if (fgetxattr (self, "system.posix_acl_access", NULL, 0) >= 0 || (errno != ENODATA && errno != ENOTSUP))
+    return false;
+  return fstatfs (self, &sfs) == 0 && sfs.f_type != FUSE_SUPER_MAGIC;
+}
+
 int
 brig_selfexe_protect (char **argv, char **envp)
 {
@@ -124,6 +150,11 @@ brig_selfexe_protect (char **argv, char **envp)
      brig installed on a read-only /usr): nothing can open it for writing */
   if (fstatvfs (self, &vfs) == 0 && (vfs.f_flag & ST_RDONLY))
     return 0;
+  if (unwritable_for_users (self))
+    {
+      brig_debug ("binary protection: owned by root and not writable by this user's containers: no copy");
+      return 0;
+    }
   img = readonly_clone (self);
   if (img >= 0)
     {

@@ -3,7 +3,8 @@
  * /proc/PID/exe and overwrite it.  Commands that enter containers (create,
  * run, exec) re-execute once from a read-only image of the binary: a
  * detached read-only bind mount of it where brig may clone mounts (no
- * copy), else a sealed memfd copy.  Every other command runs as it is. */
+ * copy), else a sealed memfd copy; none for a user whose binary only root
+ * may write.  Every other command runs as it is. */
 #ifndef BRIG_SELFEXE_H
 #define BRIG_SELFEXE_H
 

@@ -209,12 +209,12 @@ expect_eq "create as the user exits 0" 0 "$rc"
 expect_eq "state after create: created" created "$(ustate "$A" "$id" .status)"
 pid=$(ustate "$A" "$id" .pid)
 expect_match "state: a pid" '^[1-9][0-9]*$' "$pid"
-# a user cannot clone a mount of brig's binary (no CAP_SYS_ADMIN over the
-# host's mount namespace), so the waiting init runs from the sealed memfd
-brig_only "binary protection as a user: the sealed memfd copy" &&
-  expect_eq "binary protection as a user: the waiting init runs from the sealed memfd copy" "/memfd:brig (deleted)" "$(readlink "/proc/$pid/exe")"
-brig_only "as a user: the waiting init maps at most 320 KiB of the memfd image" &&
-  check_parked "as a user: the waiting init maps at most 320 KiB of the memfd image" "$pid"
+# the runtime here is root's, 0755: nothing of a user's container can write
+# it, so there is no copy (the memfd cases are below)
+brig_only "binary protection as a user: no copy of a root-owned binary" &&
+  expect_eq "binary protection as a user: the waiting init runs from the root-owned binary itself" "$RUNTIME" "$(readlink "/proc/$pid/exe")"
+brig_only "as a user: the waiting init maps at most 320 KiB of the runtime's image" &&
+  check_parked "as a user: the waiting init maps at most 320 KiB of the runtime's image" "$pid"
 brig_only "state dir is 0700 and the user's" && check "state dir is 0700 and the user's" test "$(stat -c '%a %u' "${U_XDG[$A]}/$RT_DIR/$id" 2>/dev/null)" = "700 $UA"
 urt "$A" start "$id"; rc=$?
 expect_eq "start as the user exits 0" 0 "$rc"
@@ -250,6 +250,53 @@ expect_eq "delete as the user exits 0" 0 "$rc"
 check "deleted: state dir gone" test ! -e "${U_XDG[$A]}/$RT_DIR/$id"
 urt "$A" state "$id" > /dev/null 2> "$T_TMP/st.err"
 expect_match "state after delete: does not exist" 'does not exist' "$(cat "$T_TMP/st.err")"
+
+# ---- the runtime's binary as a user (CVE-2019-5736) ---------------------
+# A user's container runs as the user and its subordinate ids: it can write
+# the runtime's binary only if the user can.  A root-owned 0755 binary is
+# run as it is; any other gets the sealed memfd copy.
+if brig_only "binary protection as a user"; then
+  bx=$(ubundle "$A" exe sh -c 'printf PWNED 2>&1 1<> /rt; id -u')
+  multi_range "$bx" "$A"
+  jq_edit "$bx" ".mounts += [{\"destination\": \"/rt\", \"type\": \"bind\", \"source\": \"$RUNTIME\", \"options\": [\"bind\", \"rw\"]}]"
+  sum=$(sha256sum < "$RUNTIME")
+  out=$(urt "$A" run --bundle "$bx" "exe-$T_SFX" 2>&1 < /dev/null)
+  expect_match "binary protection as a user: container root (CAP_DAC_OVERRIDE) cannot write the root-owned binary" 'Permission denied' "$out"
+  expect_eq "binary protection as a user: the root-owned binary unchanged" "$sum" "$(sha256sum < "$RUNTIME")"
+  # the control: the same container writes a copy the user owns
+  ctl=$T_TMP/$A/brig-ctl; cp "$RUNTIME" "$ctl"; chown "$UA:$UA" "$ctl"
+  jq_edit "$bx" "(.mounts[] | select(.destination == \"/rt\") | .source) = \"$ctl\""
+  urt "$A" run --bundle "$bx" "exe-$T_SFX" > /dev/null 2>&1 < /dev/null
+  expect_eq "binary protection as a user: control: the container writes a binary the user owns" PWNED "$(head -c 5 "$ctl")"
+  rm -f "$ctl"
+  # exe_of BIN [ENV]: which image the waiting init of a user's create runs from
+  exe_of () {
+    local id=exe2-$T_SFX e
+    U_ENV=${2:-} as_user "$A" "$1" create --bundle "$blc" "$id" < /dev/null > /dev/null 2>&1 || { echo "create failed"; return; }
+    e=$(readlink "/proc/$(ustate "$A" "$id" .pid)/exe")
+    echo "$e"
+    urt "$A" delete -f "$id" > /dev/null 2>&1
+  }
+  own=$T_TMP/$A/brig-own; cp "$RUNTIME" "$own"; chown "$UA:$UA" "$own"; chmod 0755 "$own"
+  expect_eq "binary protection as a user: a binary the user owns: the sealed memfd" "/memfd:brig (deleted)" "$(exe_of "$own")"
+  gw=$T_TMP/brig-gw; cp "$RUNTIME" "$gw"; chmod 0775 "$gw"
+  expect_eq "binary protection as a user: a group-writable root-owned binary: the sealed memfd" "/memfd:brig (deleted)" "$(exe_of "$gw")"
+  expect_eq "binary protection as a user: BRIG_FORCE_EXE_COPY=1: the sealed memfd" "/memfd:brig (deleted)" "$(exe_of "$RUNTIME" BRIG_FORCE_EXE_COPY=1)"
+  # the memfd: parked with little mapped; sealed against root on the host
+  id=exe3-$T_SFX
+  if as_user "$A" "$own" create --bundle "$blc" "$id" < /dev/null > /dev/null 2>&1; then
+    p=$(ustate "$A" "$id" .pid)
+    check_parked "binary protection as a user: the memfd init maps at most 320 KiB of its image" "$p"
+    exec {img}< "/proc/$p/exe"
+    urt "$A" delete -f "$id" > /dev/null 2>&1
+    res=$(printf PWNED | dd of="/proc/self/fd/$img" conv=notrunc status=none 2>&1) && res="written: $res"
+    exec {img}<&-
+    expect_match "binary protection as a user: root cannot write the memfd image once the init is gone" 'Operation not permitted' "$res"
+  else
+    not_ok "binary protection as a user: create with a user-owned binary failed"
+  fi
+  rm -f "$gw"
+fi
 
 # ---- devices ------------------------------------------------------------
 bdev=$(ubundle "$A" dev sh -c 'echo x > /dev/null && head -c 4 /dev/zero | wc -c; stat -c "%t:%T %F" /dev/null /dev/fuse; grep -E " /dev/(null|fuse) " /proc/self/mountinfo | cut -d" " -f5 | sort | paste -sd,')
