@@ -50,6 +50,7 @@
 #include <yajl/yajl_gen.h>
 
 #include "cgroup-internal.h"
+#include "log.h"
 #include "utils.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
@@ -1113,8 +1114,9 @@ fail_free:
 int
 brig_cgroup_clone_fd (const struct brig_cgroup *cg)
 {
-  /* a systemd scope exists only once enter() started it with the pid */
-  if (cg == NULL || (cg->systemd && ! cg->started))
+  /* a systemd scope exists only once enter() started it with the pid;
+     BRIG_FORCE_NO_CLONE_INTO_CGROUP=1 tests the cgroup.procs way */
+  if (cg == NULL || (cg->systemd && ! cg->started) || brig_env_forced ("BRIG_FORCE_NO_CLONE_INTO_CGROUP"))
     return -1;
   return cg->clone_fd;
 }
@@ -1139,6 +1141,8 @@ brig_cgroup_enter (struct brig_cgroup *cg, pid_t pid, bool placed_by_clone, stru
     return 0;
   if (cg->systemd && ! cg->started)
     return cg_sd_start (cg, pid, err);
+  brig_debug ("cgroup: %s", placed_by_clone ? "born in the unified cgroup (clone3 CLONE_INTO_CGROUP)"
+                                             : "joined through cgroup.procs");
   for (i = 0; i < cg->n_hier; i++)
     {
       struct cg_hier *h = &cg->hier[i];

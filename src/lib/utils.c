@@ -372,7 +372,9 @@ brig_cloexec_from (int from)
 # ifndef CLOSE_RANGE_CLOEXEC
 #  define CLOSE_RANGE_CLOEXEC (1U << 2)
 # endif
-  if (syscall (SYS_close_range, (unsigned) from, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+  /* BRIG_FORCE_NO_CLOSE_RANGE=1: the walk below, as on kernels before 5.11 */
+  if (! brig_env_forced ("BRIG_FORCE_NO_CLOSE_RANGE")
+      && syscall (SYS_close_range, (unsigned) from, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
     return 0;
 #endif
   {

@@ -99,6 +99,31 @@ rt delete -f "$id" > /dev/null 2>&1
 check "delete -f: no cgroup left" test ! -e "$d"
 check "delete -f leaves nothing" leaves_nothing "$id" "$b"
 
+# --- placement: born in the cgroup (clone3 CLONE_INTO_CGROUP), or moved ------
+# BRIG_FORCE_NO_CLONE_INTO_CGROUP=1 takes the cgroup.procs way (kernels
+# before 5.7, a cgroup that refuses direct placement): same cgroup for the
+# init and for an exec'd process, the --debug log saying which way
+for way in clone procs; do
+  id=pl-$way-$T_SFX
+  b=$(bundle "$id" 'exec sleep 1000' '.linux.resources = {"pids": {"limit": 20}}')
+  if [ "$way" = procs ]; then export BRIG_FORCE_NO_CLONE_INTO_CGROUP=1; want_log='joined through cgroup.procs'
+  else export BRIG_FORCE_NO_CLONE_INTO_CGROUP=0; want_log='born in the unified cgroup'; fi
+  rt --debug --log "$T_TMP/pl-$way.log" create --bundle "$b" "$id" < /dev/null > /dev/null 2>&1 && rt start "$id"; rc=$?
+  expect_eq "placement ($way): create+start" 0 "$rc"
+  if [ "$own" = / ]; then want=/$BASE/$id; else want=$BASE/$id; fi
+  d=$(cgdir "$(state_of "$id" .pid)")
+  expect_eq "placement ($way): the init's cgroup" "$want" "${d#/sys/fs/cgroup}"
+  expect_match "placement ($way): create's log" "$want_log" "$(cat "$T_TMP/pl-$way.log" 2>/dev/null)"
+  rt --debug --log "$T_TMP/pl-$way-x.log" exec -d "$id" sleep 1000
+  expect_match "placement ($way): exec's log" "$want_log" "$(cat "$T_TMP/pl-$way-x.log" 2>/dev/null)"
+  cgs=$(for p in $(rt ps --format json "$id" 2>/dev/null | jq -r '.[]'); do awk -F: '$1 == 0 { print $3 }' "/proc/$p/cgroup"; done | sort -u | paste -sd,)
+  expect_eq "placement ($way): the init and the exec'd process, in the container's cgroup" "$want" "$cgs"
+  expect_eq "placement ($way): pids.current" 2 "$(val "$d/pids.current")"
+  rt delete -f "$id" > /dev/null 2>&1
+  check "placement ($way): delete -f leaves nothing" leaves_nothing "$id" "$b"
+done
+unset BRIG_FORCE_NO_CLONE_INTO_CGROUP
+
 # --- pause / resume (cgroup.freeze) ---------------------------------------
 id=pz-$T_SFX
 b=$(bundle "$id" 'i=0; while :; do i=$((i+1)); echo $i > /out/count; done' '.linux.resources = {"pids": {"limit": 20}}')
