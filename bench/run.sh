@@ -630,14 +630,21 @@ fi
 if want seccomp; then
   row sec-none ms "run /bin/true, no seccomp (ms)"
   row sec-podman ms "run /bin/true, podman seccomp.json (ms)"
+  row sec-cold ms "run /bin/true, podman seccomp.json, no cache (ms)"
   if [ -r "$SECCOMP_PROFILE" ] && [ -f "$TMP/seccomp.json" ]; then
     set_run_cmds sec-none "$B_TRUE"; units sec-none; all=("${UNITS[@]}")
     set_run_cmds sec-podman "$B_SEC"; units sec-podman; all+=("${UNITS[@]}")
+    # the profile compiled on every run: a runtime's cache of compiled
+    # filters (brig's and crun's live under <root>/.cache) emptied first
+    set_run_cmds sec-cold "$B_SEC"; units sec-cold
+    for rt in "${RTS[@]}"; do C_PREP[sec-cold:$rt]="rm -rf $TMP/root-$rt/.cache"; done
+    all+=("${UNITS[@]}")
     bench_log "case seccomp: $ROUNDS rounds x $BLOCK runs, with and without"
     rounds "$ROUNDS" cb_hf "${all[@]}"
   else
     for rt in "${RTS[@]}"; do
       mark sec-podman "$rt" skip "$SECCOMP_PROFILE missing (apt-get install golang-github-containers-common)"
+      mark sec-cold "$rt" skip "$SECCOMP_PROFILE missing"
     done
   fi
 fi
