@@ -711,7 +711,7 @@ if want vm-memory; then
   row vm-create-stat MiB "v2 guest: memory.stat anon+file+kernel after create (MiB)"
   row vm-run-peak MiB "v2 guest: memory.peak after the container ran (MiB)"
   row vm-tiny text "v2 guest: memory.limit 512 KiB, run echo hi"
-  VM_SAMPLES=7; [ "$QUICK" = 0 ] || VM_SAMPLES=3
+  VM_SAMPLES=11; [ "$QUICK" = 0 ] || VM_SAMPLES=3
   bench_log "case vm-memory: one guest boot, $VM_SAMPLES samples"
   BRIG=${BIN[brig]:-/nonexistent} "$BENCH_DIR/vm-memory.sh" --samples "$VM_SAMPLES" \
     > "$TMP/vm.out" 2> "$TMP/vm.err"; rc=$?
