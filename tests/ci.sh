@@ -23,17 +23,20 @@ if [ -n "$missing" ]; then
   apt-get -o DPkg::Lock::Timeout=600 update -qq >/dev/null 2>&1
   # docker and containerd must not start on their own: the tests start them
   printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
-  apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends $missing >/tmp/brig-ci-apt.log 2>&1 \
-    || { echo "# apt-get install failed:"; tail -20 /tmp/brig-ci-apt.log | sed 's/^/# /'; }
-  rm -f /usr/sbin/policy-rc.d
+  log=$(mktemp)
+  apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends $missing >"$log" 2>&1 \
+    || { echo "# apt-get install failed:"; tail -20 "$log" | sed 's/^/# /'; }
+  rm -f /usr/sbin/policy-rc.d "$log"
 fi
 
 if [ ! -x src/brig ] || [ "${CI:-}" = true ]; then
-  { ./autogen.sh && ./configure ${BRIG_CONFIGURE_FLAGS:-} && make -j"$(nproc)"; } >/tmp/brig-ci-build.log 2>&1 || {
-    tail -40 /tmp/brig-ci-build.log
+  log=$(mktemp)
+  { ./autogen.sh && ./configure ${BRIG_CONFIGURE_FLAGS:-} && make -j"$(nproc)"; } >"$log" 2>&1 || {
+    tail -40 "$log"; rm -f "$log"
     echo "0 passed, 1 failed"
     exit 1
   }
+  rm -f "$log"
 fi
 
 exec bash tests/run.sh "$@"
