@@ -383,13 +383,15 @@ create_container (struct create_ctx *c, struct brig_error **err)
   ia.ns = &c->ns;
   ia.sync_fd = c->sock[1];
   ia.fifo_fd = c->fifo;
-  ia.parks = ! o->starts_at_once;
   ia.state_dirfd = c->dirfd;
   ia.no_pivot = o->no_pivot;
   ia.no_new_keyring = o->no_new_keyring;
   ia.preserve_fds = o->preserve_fds;
   ia.seccomp = c->sc;
   ia.seccomp_notify = c->sc && brig_seccomp_uses_notify (c->sc);
+  /* not under the container's notifying filter, which is loaded before the
+     wait: madvise could be denied or notified, and it is brig's business */
+  ia.parks = ! o->starts_at_once && ! ia.seccomp_notify;
   if (brig_idmap_prepare (c->spec, c->bundle, &c->idmap_fds, err) < 0)
     return -1;
   ia.idmap_fds = c->idmap_fds;

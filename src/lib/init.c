@@ -276,9 +276,7 @@ brig_init_main (struct brig_init_args *a)
   if (a->fifo_fd >= 0)
     {
       char c;
-      /* not under the container's notifying filter: madvise could be
-         denied or notified, and this is brig's business */
-      if (brig_park_read (a->fifo_fd, &c, 1, a->parks && ! (a->seccomp && a->seccomp_notify)) != 1)
+      if (brig_park_read (a->fifo_fd, &c, 1, a->parks) != 1)
         _exit (1);
       /* keep the fifo open: it closes on execve, which is how `start`
          learns that the program runs (poststart comes after that) */

@@ -21,7 +21,7 @@ struct brig_init_args
   const struct brig_ns_plan *ns;
   int sync_fd;             /* child's end */
   int fifo_fd;             /* exec.fifo, O_RDWR; -1 when the init must not wait */
-  bool parks;              /* the wait may be long (create): give back what it does not need */
+  bool parks;              /* the wait may be long (create, no notifying filter): give back what it does not need */
   int state_dirfd;         /* the parent's locked state dir: closed at once */
   bool no_pivot;
   bool no_new_keyring;

@@ -24,6 +24,15 @@ struct ranges
   int n;
 };
 
+/* The pages segment PH of the object INFO occupies, rounded outwards. */
+static void
+seg_pages (const struct dl_phdr_info *info, const ElfW (Phdr) *ph, uintptr_t page, uintptr_t *start,
+           uintptr_t *end)
+{
+  *start = (info->dlpi_addr + ph->p_vaddr) & ~(page - 1);
+  *end = (info->dlpi_addr + ph->p_vaddr + ph->p_memsz + page - 1) & ~(page - 1);
+}
+
 static int
 collect (struct dl_phdr_info *info, size_t size, void *data)
 {
@@ -36,8 +45,7 @@ collect (struct dl_phdr_info *info, size_t size, void *data)
       uintptr_t start, end;
       if (ph->p_type != PT_LOAD || (ph->p_flags & PF_W))
         continue;
-      start = (info->dlpi_addr + ph->p_vaddr) & ~(page - 1);
-      end = (info->dlpi_addr + ph->p_vaddr + ph->p_memsz + page - 1) & ~(page - 1);
+      seg_pages (info, ph, page, &start, &end);
       /* a page shared with a writable segment (relocated data, RELRO)
          holds a private copy: it stays */
       for (int j = 0; j < info->dlpi_phnum; j++)
@@ -46,8 +54,7 @@ collect (struct dl_phdr_info *info, size_t size, void *data)
           uintptr_t ws, we;
           if (w->p_type != PT_LOAD || ! (w->p_flags & PF_W))
             continue;
-          ws = (info->dlpi_addr + w->p_vaddr) & ~(page - 1);
-          we = (info->dlpi_addr + w->p_vaddr + w->p_memsz + page - 1) & ~(page - 1);
+          seg_pages (info, w, page, &ws, &we);
           if (ws <= start && start < we)
             start = we;
           if (ws < end && end <= we)

@@ -8,8 +8,9 @@
 #ifndef BRIG_SELFEXE_H
 #define BRIG_SELFEXE_H
 
-/* Returns only if the binary already runs from a sealed copy or a
-   read-only mount, or on failure (errno set).  argv/envp are passed to
+/* Returns only if the binary needs no new image (already a sealed copy or
+   on a read-only mount, or a user's root-owned binary it cannot write), or
+   on failure (errno set).  argv/envp are passed to
    the new image. */
 int brig_selfexe_protect (char **argv, char **envp);
 

@@ -43,6 +43,9 @@ bundle () {
 }
 start_ctr () { rt_create "$1" "$2" && rt start "$2"; }
 cgdir () { printf '/sys/fs/cgroup%s\n' "$(awk -F: '$1 == 0 { print $3 }' "/proc/$1/cgroup")"; }
+# cg_of ID: the cgroup (below /sys/fs/cgroup) container ID's bundle asks
+# for (BASE is relative to our own cgroup, which is the root, or absolute)
+cg_of () { echo "/${BASE#/}/$1"; }
 val () { head -n 1 "$1" 2>/dev/null | tr -d '\n'; }
 
 nb=
@@ -63,7 +66,7 @@ expect_eq "create+start with resources" 0 "$rc"
 [ "$rc" = 0 ] || echo "# $(err_of "$id")"
 pid=$(state_of "$id" .pid)
 d=$(cgdir "$pid")
-if [ "$own" = / ]; then want=/$BASE/$id; else want=$BASE/$id; fi
+want=$(cg_of "$id")
 expect_eq "the container's cgroup" "$want" "${d#/sys/fs/cgroup}"
 expect_eq "memory.limit -> memory.max" 67108864 "$(val "$d/memory.max")"
 expect_eq "memory.swap 128M with limit 64M -> memory.swap.max 64M" 67108864 "$(val "$d/memory.swap.max")"
@@ -110,7 +113,7 @@ for way in clone procs; do
   else export BRIG_FORCE_NO_CLONE_INTO_CGROUP=0; want_log='born in the unified cgroup'; fi
   rt --debug --log "$T_TMP/pl-$way.log" create --bundle "$b" "$id" < /dev/null > /dev/null 2>&1 && rt start "$id"; rc=$?
   expect_eq "placement ($way): create+start" 0 "$rc"
-  if [ "$own" = / ]; then want=/$BASE/$id; else want=$BASE/$id; fi
+  want=$(cg_of "$id")
   d=$(cgdir "$(state_of "$id" .pid)")
   expect_eq "placement ($way): the init's cgroup" "$want" "${d#/sys/fs/cgroup}"
   expect_match "placement ($way): create's log" "$want_log" "$(cat "$T_TMP/pl-$way.log" 2>/dev/null)"

@@ -46,8 +46,8 @@ if [ "$host_fs" != cgroup2fs ]; then
     [ "$(id -u)" = 0 ] || skip_all "vm-run needs root on the host"
 fi
 
-# the unit test binary, built on the host (the guest runs it from the host's
-# read-only root; /var/tmp is visible there, the guest's /tmp is not)
+# the unit test binary, built on the host in the tree (vm-run shares the
+# project directory with the guest at the same path)
 bin=${TEST_CGROUP:-}
 if [ -z "$bin" ]; then
     # the build's own rule (libbrig.a and its flags), brought up to date
